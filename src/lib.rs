@@ -1,0 +1,4 @@
+//! zvezda: an Asterisk-compatible PBX. See docs/ARCHITECTURE.md for the layers.
+
+pub mod config;
+pub mod diag;

@@ -73,8 +73,19 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(severity: Severity, rule: &'static str, span: Span, message: impl Into<String>) -> Self {
-        Diagnostic { severity, rule, span, message: message.into(), fix: None }
+    pub fn new(
+        severity: Severity,
+        rule: &'static str,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity,
+            rule,
+            span,
+            message: message.into(),
+            fix: None,
+        }
     }
     pub fn error(rule: &'static str, span: Span, message: impl Into<String>) -> Self {
         Self::new(Severity::Error, rule, span, message)
@@ -86,13 +97,20 @@ impl Diagnostic {
         Self::new(Severity::Info, rule, span, message)
     }
     pub fn with_fix(mut self, new_line: Option<String>) -> Self {
-        self.fix = Some(Fix { span: self.span.clone(), new_line });
+        self.fix = Some(Fix {
+            span: self.span.clone(),
+            new_line,
+        });
         self
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} [{}] {}", self.span, self.severity, self.rule, self.message)
+        write!(
+            f,
+            "{}: {} [{}] {}",
+            self.span, self.severity, self.rule, self.message
+        )
     }
 }

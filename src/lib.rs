@@ -2,3 +2,5 @@
 
 pub mod config;
 pub mod diag;
+pub mod dialplan;
+pub mod lint;

@@ -1,1 +1,203 @@
-fn main(){}
+//! The `zvezda` binary: Asterisk's own flags where they make sense, plus `check`, `lint` and
+//! `dialplan show` subcommands.
+
+use clap::{ArgAction, Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use zvezda::config::ConfigSet;
+use zvezda::lint::{self, report};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "zvezda",
+    version,
+    about = "An Asterisk-compatible PBX that reads chan_sip-era /etc/asterisk configs",
+    disable_version_flag = true
+)]
+struct Cli {
+    /// Use this asterisk.conf (its folder, or astetcdir, holds the other configs).
+    #[arg(short = 'C', value_name = "FILE", global = true)]
+    config: Option<PathBuf>,
+    /// Console mode: a local console on stdin/stdout (implies -f).
+    #[arg(short = 'c')]
+    console: bool,
+    /// Stay in the foreground.
+    #[arg(short = 'f')]
+    foreground: bool,
+    /// No colour on the console.
+    #[arg(short = 'n')]
+    no_color: bool,
+    /// More verbose output (repeat for more).
+    #[arg(short = 'v', action = ArgAction::Count)]
+    verbose: u8,
+    /// Quiet mode.
+    #[arg(short = 'q')]
+    quiet: bool,
+    /// Connect to a running zvezda's console.
+    #[arg(short = 'r')]
+    remote: bool,
+    /// Like -r, reconnecting when the server restarts.
+    #[arg(short = 'R')]
+    reconnect: bool,
+    /// Run one console command (with -r) and exit.
+    #[arg(short = 'x', value_name = "COMMAND")]
+    execute: Option<String>,
+    /// Dump core on a crash (accepted for compatibility).
+    #[arg(short = 'g')]
+    core_dump: bool,
+    /// Print the version and exit.
+    #[arg(short = 'V')]
+    version: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Load every config and exit non-zero if any has an error.
+    Check {
+        /// An asterisk.conf or a config folder (default: -C, else /etc/asterisk).
+        path: Option<PathBuf>,
+    },
+    /// Report what will and will not work after the swap (exit 0 safe, 1 warnings, 2 errors).
+    Lint {
+        /// The config folder (or an asterisk.conf).
+        path: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: report::Format,
+        /// Print the suggested fixes as a unified diff.
+        #[arg(long)]
+        diff: bool,
+    },
+    /// Dialplan commands.
+    Dialplan {
+        #[command(subcommand)]
+        cmd: DialplanCmd,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DialplanCmd {
+    /// Print the dialplan as Asterisk's `dialplan show [[exten@]context]` does.
+    Show { target: Option<String> },
+}
+
+fn config_path(explicit: Option<PathBuf>, cli: &Cli) -> PathBuf {
+    explicit
+        .or_else(|| cli.config.clone())
+        .unwrap_or_else(|| PathBuf::from("/etc/asterisk"))
+}
+
+fn load(path: &Path) -> Result<ConfigSet, String> {
+    // `-C /etc/asterisk/asterisk.conf` on a folder that never had an asterisk.conf (chan_sip
+    // setups often run on the compiled-in defaults): read the folder.
+    if !path.exists() {
+        if let Some(dir) = path
+            .parent()
+            .filter(|d| d.is_dir() && !d.as_os_str().is_empty())
+        {
+            return Ok(ConfigSet::load(dir));
+        }
+        return Err(format!("{}: no such file or folder", path.display()));
+    }
+    Ok(ConfigSet::load(path))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if cli.version {
+        println!("zvezda {}", env!("CARGO_PKG_VERSION"));
+        return ExitCode::SUCCESS;
+    }
+    let _ = (
+        cli.no_color,
+        cli.quiet,
+        cli.core_dump,
+        cli.foreground,
+        cli.console,
+        cli.verbose,
+    );
+    match &cli.command {
+        Some(Command::Check { path }) => {
+            let p = config_path(path.clone(), &cli);
+            let set = match load(&p) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let errors: Vec<_> = set
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == zvezda::diag::Severity::Error)
+                .collect();
+            for d in &errors {
+                eprintln!("{d}");
+            }
+            let contexts = set.extensions.contexts.len();
+            let peers = set.sip.peers.len();
+            println!(
+                "{}: {} files read, {} contexts, {} SIP peers, {} errors",
+                p.display(),
+                set.raw.iter().map(|r| r.files.len()).sum::<usize>(),
+                contexts,
+                peers,
+                errors.len()
+            );
+            if errors.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Some(Command::Lint { path, format, diff }) => {
+            let p = config_path(path.clone(), &cli);
+            let set = match load(&p) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let findings = lint::lint(&set);
+            let out = report::render(&findings, *format, *diff);
+            print!("{out}");
+            ExitCode::from(report::exit_code(&findings))
+        }
+        Some(Command::Dialplan {
+            cmd: DialplanCmd::Show { target },
+        }) => {
+            let p = config_path(None, &cli);
+            let set = match load(&p) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let (text, ok) =
+                zvezda::dialplan::show::dialplan_show(&set.extensions, target.as_deref());
+            print!("{text}");
+            if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        None => {
+            if cli.remote || cli.reconnect || cli.execute.is_some() {
+                // The control socket arrives with the console work (dialplan issue); until then
+                // there is never a server to reach, and we say so the way Asterisk does.
+                eprintln!("Unable to connect to remote zvezda (does /var/run/asterisk/asterisk.ctl exist?)");
+                return ExitCode::from(1);
+            }
+            eprintln!(
+                "zvezda {}: the PBX core (channels, SIP, media) is not built yet; use `zvezda check`, \
+                 `zvezda lint` and `zvezda dialplan show` on your config folder.",
+                env!("CARGO_PKG_VERSION")
+            );
+            ExitCode::from(1)
+        }
+    }
+}

@@ -48,13 +48,18 @@ impl Category {
     /// The last value of `name` (case-insensitive), as `ast_variable_retrieve` finds the first
     /// while chan_sip-style readers let later lines override earlier ones; callers choose.
     pub fn get(&self, name: &str) -> Option<&Variable> {
-        self.vars.iter().rev().find(|v| v.name.eq_ignore_ascii_case(name))
+        self.vars
+            .iter()
+            .rev()
+            .find(|v| v.name.eq_ignore_ascii_case(name))
     }
     pub fn first(&self, name: &str) -> Option<&Variable> {
         self.vars.iter().find(|v| v.name.eq_ignore_ascii_case(name))
     }
     pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Variable> + 'a {
-        self.vars.iter().filter(move |v| v.name.eq_ignore_ascii_case(name))
+        self.vars
+            .iter()
+            .filter(move |v| v.name.eq_ignore_ascii_case(name))
     }
 }
 
@@ -99,7 +104,9 @@ impl ConfFile {
         self.sections().find(|c| c.name.eq_ignore_ascii_case(name))
     }
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == crate::diag::Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == crate::diag::Severity::Error)
     }
 }
 
@@ -128,7 +135,10 @@ fn logical_lines(src: &str) -> (Vec<LogicalLine>, Option<u32>, Vec<u32>) {
         Err(_) => {
             // The lexical grammar accepts any input; this is unreachable, but never panic.
             for (i, l) in src.split('\n').enumerate() {
-                out.push(LogicalLine { text: l.to_string(), line: i as u32 + 1 });
+                out.push(LogicalLine {
+                    text: l.to_string(),
+                    line: i as u32 + 1,
+                });
             }
             return (out, None, too_long);
         }
@@ -169,7 +179,10 @@ fn logical_lines(src: &str) -> (Vec<LogicalLine>, Option<u32>, Vec<u32>) {
                     if newlines > 0 {
                         // The text before the comment is a line of its own; what follows the
                         // end of the comment starts a new logical line on the closing line.
-                        out.push(LogicalLine { text: std::mem::take(&mut cur), line: cur_line });
+                        out.push(LogicalLine {
+                            text: std::mem::take(&mut cur),
+                            line: cur_line,
+                        });
                         lineno += newlines;
                         cur_line = lineno;
                     }
@@ -183,7 +196,10 @@ fn logical_lines(src: &str) -> (Vec<LogicalLine>, Option<u32>, Vec<u32>) {
                 _ => {}
             }
         }
-        out.push(LogicalLine { text: std::mem::take(&mut cur), line: cur_line });
+        out.push(LogicalLine {
+            text: std::mem::take(&mut cur),
+            line: cur_line,
+        });
         lineno += 1;
         cur_line = lineno;
     }
@@ -198,10 +214,22 @@ fn strip(s: &str) -> &str {
 /// The parsed form of one logical line.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Entry {
-    Section { name: String, opts: Option<Vec<String>>, unclosed_opts: bool },
+    Section {
+        name: String,
+        opts: Option<Vec<String>>,
+        unclosed_opts: bool,
+    },
     UnclosedSection,
-    Directive { name: String, arg: Option<String> },
-    Assign { name: String, value: String, object: bool, append: bool },
+    Directive {
+        name: String,
+        arg: Option<String>,
+    },
+    Assign {
+        name: String,
+        value: String,
+        object: bool,
+        append: bool,
+    },
     NoEquals,
 }
 
@@ -211,7 +239,9 @@ pub fn parse_entry(text: &str) -> Entry {
         Ok(mut p) => p.next().and_then(|e| e.into_inner().next()),
         Err(_) => None,
     };
-    let Some(pair) = pair else { return Entry::NoEquals };
+    let Some(pair) = pair else {
+        return Entry::NoEquals;
+    };
     match pair.as_rule() {
         Rule::section => section_entry(pair),
         Rule::unclosed_section => Entry::UnclosedSection,
@@ -251,7 +281,12 @@ pub fn parse_entry(text: &str) -> Entry {
                     _ => {}
                 }
             }
-            Entry::Assign { name, value, object, append }
+            Entry::Assign {
+                name,
+                value,
+                object,
+                append,
+            }
         }
         _ => Entry::NoEquals,
     }
@@ -271,7 +306,11 @@ fn section_entry(pair: Pair<Rule>) -> Entry {
             _ => {}
         }
     }
-    Entry::Section { name, opts, unclosed_opts }
+    Entry::Section {
+        name,
+        opts,
+        unclosed_opts,
+    }
 }
 
 /// Decode a file's bytes: UTF-8 where valid (BOM dropped), otherwise lossy, with a note.
@@ -280,7 +319,11 @@ fn decode(bytes: &[u8]) -> (String, Option<u32>) {
     match std::str::from_utf8(bytes) {
         Ok(s) => (s.to_string(), None),
         Err(e) => {
-            let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u32
+                + 1;
             (String::from_utf8_lossy(bytes).into_owned(), Some(line))
         }
     }
@@ -296,7 +339,10 @@ struct Loader<'a> {
 
 impl Loader<'_> {
     fn intern(&mut self, p: &Path) -> Arc<PathBuf> {
-        self.paths.entry(p.to_path_buf()).or_insert_with(|| Arc::new(p.to_path_buf())).clone()
+        self.paths
+            .entry(p.to_path_buf())
+            .or_insert_with(|| Arc::new(p.to_path_buf()))
+            .clone()
     }
 
     fn resolve(&self, name: &str) -> PathBuf {
@@ -359,7 +405,13 @@ impl Loader<'_> {
         found_any
     }
 
-    fn parse_text(&mut self, path: &Path, bytes: &[u8], mut cat: Option<usize>, level: usize) -> Option<usize> {
+    fn parse_text(
+        &mut self,
+        path: &Path,
+        bytes: &[u8],
+        mut cat: Option<usize>,
+        level: usize,
+    ) -> Option<usize> {
         let file = self.intern(path);
         let (text, bad_utf8) = decode(bytes);
         if let Some(line) = bad_utf8 {
@@ -400,7 +452,10 @@ impl Loader<'_> {
     }
 
     fn find_category(&self, name: &str, templates_too: bool) -> Option<usize> {
-        self.out.categories.iter().position(|c| c.name == name && (templates_too || !c.template))
+        self.out
+            .categories
+            .iter()
+            .position(|c| c.name == name && (templates_too || !c.template))
     }
 
     /// One logical line. Returns false on what config.c treats as a parse error.
@@ -414,7 +469,11 @@ impl Loader<'_> {
                 ));
                 false
             }
-            Entry::Section { name, opts, unclosed_opts } => {
+            Entry::Section {
+                name,
+                opts,
+                unclosed_opts,
+            } => {
                 if unclosed_opts {
                     self.out.diagnostics.push(Diagnostic::error(
                         "conf-section-options-unclosed",
@@ -423,14 +482,22 @@ impl Loader<'_> {
                     ));
                     return false;
                 }
-                let mut newcat =
-                    Category { name: name.clone(), template: false, bases: vec![], vars: vec![], span: span.clone() };
+                let mut newcat = Category {
+                    name: name.clone(),
+                    template: false,
+                    bases: vec![],
+                    vars: vec![],
+                    span: span.clone(),
+                };
                 let mut append_to: Option<usize> = None;
                 for opt in opts.unwrap_or_default() {
                     if opt == "!" {
                         newcat.template = true;
                     } else if let Some(_filter) = opt.strip_prefix('+') {
-                        match self.find_category(&name, false).or_else(|| self.find_category(&name, true)) {
+                        match self
+                            .find_category(&name, false)
+                            .or_else(|| self.find_category(&name, true))
+                        {
                             Some(i) => append_to = Some(i),
                             None => {
                                 self.out.diagnostics.push(Diagnostic::error(
@@ -448,7 +515,10 @@ impl Loader<'_> {
                                 let vars: Vec<Variable> = base
                                     .vars
                                     .iter()
-                                    .map(|v| Variable { inherited: true, ..v.clone() })
+                                    .map(|v| Variable {
+                                        inherited: true,
+                                        ..v.clone()
+                                    })
                                     .collect();
                                 newcat.vars.extend(vars);
                                 newcat.bases.push(opt);
@@ -476,7 +546,12 @@ impl Loader<'_> {
                 true
             }
             Entry::Directive { name, arg } => self.directive(&name, arg, span, *cat, level),
-            Entry::Assign { name, value, object, append } => {
+            Entry::Assign {
+                name,
+                value,
+                object,
+                append,
+            } => {
                 let Some(ci) = *cat else {
                     self.out.diagnostics.push(Diagnostic::error(
                         "conf-no-section",
@@ -501,7 +576,13 @@ impl Loader<'_> {
                         return true;
                     }
                 }
-                c.vars.push(Variable { name, value, object, inherited: false, span });
+                c.vars.push(Variable {
+                    name,
+                    value,
+                    object,
+                    inherited: false,
+                    span,
+                });
                 true
             }
             Entry::NoEquals => {
@@ -516,14 +597,24 @@ impl Loader<'_> {
                 self.out.diagnostics.push(Diagnostic::warning(
                     "conf-no-equals",
                     span,
-                    format!("no '=' in this line ('{}'): Asterisk ignores it", shorten(t, 40)),
+                    format!(
+                        "no '=' in this line ('{}'): Asterisk ignores it",
+                        shorten(t, 40)
+                    ),
                 ));
                 true
             }
         }
     }
 
-    fn directive(&mut self, name: &str, arg: Option<String>, span: Span, cat: Option<usize>, level: usize) -> bool {
+    fn directive(
+        &mut self,
+        name: &str,
+        arg: Option<String>,
+        span: Span,
+        cat: Option<usize>,
+        level: usize,
+    ) -> bool {
         let kind = match name.to_ascii_lowercase().as_str() {
             "include" => IncludeKind::Include,
             "tryinclude" => IncludeKind::TryInclude,
@@ -558,7 +649,12 @@ impl Loader<'_> {
                 Diagnostic::warning("conf-exec", span.clone(), msg)
             };
             self.out.diagnostics.push(d);
-            self.out.includes.push(IncludeRecord { kind, target, span, resolved: vec![] });
+            self.out.includes.push(IncludeRecord {
+                kind,
+                target,
+                span,
+                resolved: vec![],
+            });
             return true;
         }
         if level + 1 > MAX_INCLUDE_LEVEL {
@@ -572,7 +668,12 @@ impl Loader<'_> {
         let before = self.out.files.len();
         let found = self.load_file(&target, cat, level + 1);
         let resolved = self.out.files[before..].to_vec();
-        self.out.includes.push(IncludeRecord { kind: kind.clone(), target: target.clone(), span: span.clone(), resolved });
+        self.out.includes.push(IncludeRecord {
+            kind: kind.clone(),
+            target: target.clone(),
+            span: span.clone(),
+            resolved,
+        });
         if !found && kind == IncludeKind::Include {
             self.out.diagnostics.push(Diagnostic::error(
                 "conf-include-missing",
@@ -610,7 +711,12 @@ pub fn shorten(s: &str, n: usize) -> String {
 
 /// Load `name` from the config directory `confdir` as Asterisk would (`name` may be absolute).
 pub fn load(confdir: &Path, name: &str, opts: &LoadOptions) -> ConfFile {
-    let mut l = Loader { confdir: confdir.to_path_buf(), opts, out: ConfFile::default(), paths: HashMap::new() };
+    let mut l = Loader {
+        confdir: confdir.to_path_buf(),
+        opts,
+        out: ConfFile::default(),
+        paths: HashMap::new(),
+    };
     l.out.path = l.resolve(name);
     if !l.load_file(name, None, 1) {
         l.out.missing = true;
@@ -621,7 +727,12 @@ pub fn load(confdir: &Path, name: &str, opts: &LoadOptions) -> ConfFile {
 /// Parse text that is not on disk (tests, fuzzing). Includes resolve against `confdir`.
 pub fn parse_str(confdir: &Path, virtual_path: &Path, text: &str) -> ConfFile {
     let opts = LoadOptions::default();
-    let mut l = Loader { confdir: confdir.to_path_buf(), opts: &opts, out: ConfFile::default(), paths: HashMap::new() };
+    let mut l = Loader {
+        confdir: confdir.to_path_buf(),
+        opts: &opts,
+        out: ConfFile::default(),
+        paths: HashMap::new(),
+    };
     l.out.path = virtual_path.to_path_buf();
     l.out.files.push(virtual_path.to_path_buf());
     l.parse_text(virtual_path, text.as_bytes(), None, 1);
@@ -633,7 +744,11 @@ mod tests {
     use super::*;
 
     fn p(text: &str) -> ConfFile {
-        parse_str(Path::new("/nonexistent"), Path::new("/etc/asterisk/test.conf"), text)
+        parse_str(
+            Path::new("/nonexistent"),
+            Path::new("/etc/asterisk/test.conf"),
+            text,
+        )
     }
 
     #[test]
@@ -650,9 +765,14 @@ mod tests {
 
     #[test]
     fn block_comments_nest_and_span_lines() {
-        let c = p("[a]\nx=1 ;-- one ;-- two --; still --; y=2\nz=3 ;-- start\nmiddle\nend --; w=4\n");
+        let c =
+            p("[a]\nx=1 ;-- one ;-- two --; still --; y=2\nz=3 ;-- start\nmiddle\nend --; w=4\n");
         let a = c.section("a").unwrap();
-        let names: Vec<_> = a.vars.iter().map(|v| (v.name.as_str(), v.value.as_str(), v.span.line)).collect();
+        let names: Vec<_> = a
+            .vars
+            .iter()
+            .map(|v| (v.name.as_str(), v.value.as_str(), v.span.line))
+            .collect();
         // Same-line comment joins the pieces: "x=1  y=2" is one assignment.
         assert_eq!(names[0], ("x", "1  y=2", 2));
         assert_eq!(names[1], ("z", "3", 3));
@@ -669,7 +789,10 @@ mod tests {
     fn unterminated_block_swallows_rest() {
         let c = p("[a]\nx=1\n;-- open\ny=2\n");
         assert_eq!(c.section("a").unwrap().vars.len(), 1);
-        assert!(c.diagnostics.iter().any(|d| d.rule == "conf-unterminated-comment" && d.span.line == 3));
+        assert!(c
+            .diagnostics
+            .iter()
+            .any(|d| d.rule == "conf-unterminated-comment" && d.span.line == 3));
     }
 
     #[test]
@@ -678,9 +801,24 @@ mod tests {
         assert!(c.section("tpl").is_none());
         let s = c.section("1001").unwrap();
         assert_eq!(s.bases, vec!["tpl"]);
-        let vals: Vec<_> = s.vars.iter().map(|v| (v.name.as_str(), v.inherited)).collect();
-        assert_eq!(vals, vec![("type", true), ("host", true), ("secret", false), ("context", false)]);
-        assert!(c.categories.iter().any(|c| c.name == "t2" && c.template && c.vars.len() == 2));
+        let vals: Vec<_> = s
+            .vars
+            .iter()
+            .map(|v| (v.name.as_str(), v.inherited))
+            .collect();
+        assert_eq!(
+            vals,
+            vec![
+                ("type", true),
+                ("host", true),
+                ("secret", false),
+                ("context", false)
+            ]
+        );
+        assert!(c
+            .categories
+            .iter()
+            .any(|c| c.name == "t2" && c.template && c.vars.len() == 2));
     }
 
     #[test]
@@ -692,7 +830,11 @@ mod tests {
     #[test]
     fn errors_have_lines() {
         let c = p("x=1\n[a\n[b](nosuch)\n[c](+)\n[d](!\n");
-        let rules: Vec<_> = c.diagnostics.iter().map(|d| (d.rule, d.span.line)).collect();
+        let rules: Vec<_> = c
+            .diagnostics
+            .iter()
+            .map(|d| (d.rule, d.span.line))
+            .collect();
         assert_eq!(
             rules,
             vec![
@@ -709,7 +851,10 @@ mod tests {
     #[test]
     fn no_equals_and_plus_equals() {
         let c = p("[a]\njunk line\nallow=ulaw\nallow+=,alaw\n");
-        assert!(c.diagnostics.iter().any(|d| d.rule == "conf-no-equals" && d.span.line == 2));
+        assert!(c
+            .diagnostics
+            .iter()
+            .any(|d| d.rule == "conf-no-equals" && d.span.line == 2));
         assert_eq!(c.section("a").unwrap().vars[0].value, "ulaw,alaw");
     }
 
@@ -735,9 +880,19 @@ mod tests {
         // The included file continues [a]; after it, the includer's category is still [a].
         assert_eq!(names, vec!["x", "z", "y"]);
         assert_eq!(c.section("b").unwrap().vars[0].name, "q");
-        let cvars: Vec<_> = c.section("c").unwrap().vars.iter().map(|v| v.name.as_str()).collect();
+        let cvars: Vec<_> = c
+            .section("c")
+            .unwrap()
+            .vars
+            .iter()
+            .map(|v| v.name.as_str())
+            .collect();
         assert_eq!(cvars, vec!["r", "s"]);
-        let err = c.diagnostics.iter().find(|d| d.rule == "conf-include-missing").unwrap();
+        let err = c
+            .diagnostics
+            .iter()
+            .find(|d| d.rule == "conf-include-missing")
+            .unwrap();
         assert_eq!(err.span.line, 7);
         assert!(err.span.file.ends_with("main.conf"));
         assert_eq!(c.files.len(), 4);
@@ -754,9 +909,16 @@ mod tests {
     #[test]
     fn non_utf8_is_tolerated() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.conf"), b"[a]\ncallerid=\"\xc8\xe2\xe0\xed\" <100>\nx=1\n").unwrap();
+        std::fs::write(
+            dir.path().join("a.conf"),
+            b"[a]\ncallerid=\"\xc8\xe2\xe0\xed\" <100>\nx=1\n",
+        )
+        .unwrap();
         let c = load(dir.path(), "a.conf", &LoadOptions::default());
         assert_eq!(c.section("a").unwrap().vars.len(), 2);
-        assert!(c.diagnostics.iter().any(|d| d.rule == "conf-not-utf8" && d.span.line == 2));
+        assert!(c
+            .diagnostics
+            .iter()
+            .any(|d| d.rule == "conf-not-utf8" && d.span.line == 2));
     }
 }

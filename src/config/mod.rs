@@ -7,6 +7,7 @@ pub mod conf;
 pub mod extensions;
 pub mod res_parking;
 pub mod sip;
+pub mod values;
 
 use crate::diag::{Diagnostic, Span};
 pub use conf::{Category, ConfFile, LoadOptions, Variable};
@@ -34,12 +35,18 @@ impl<T> std::ops::Deref for Spanned<T> {
 
 /// Asterisk's `ast_true`: yes, true, y, t, 1, on.
 pub fn ast_true(s: &str) -> bool {
-    matches!(s.trim().to_ascii_lowercase().as_str(), "yes" | "true" | "y" | "t" | "1" | "on")
+    matches!(
+        s.trim().to_ascii_lowercase().as_str(),
+        "yes" | "true" | "y" | "t" | "1" | "on"
+    )
 }
 
 /// Asterisk's `ast_false`: no, false, n, f, 0, off.
 pub fn ast_false(s: &str) -> bool {
-    matches!(s.trim().to_ascii_lowercase().as_str(), "no" | "false" | "n" | "f" | "0" | "off")
+    matches!(
+        s.trim().to_ascii_lowercase().as_str(),
+        "no" | "false" | "n" | "f" | "0" | "off"
+    )
 }
 
 /// Every config file zvezda reads, as one set: what `zvezda check` and `zvezda lint` load.
@@ -62,8 +69,14 @@ impl ConfigSet {
         let (dir, asterisk_name) = if path.is_dir() {
             (path.to_path_buf(), "asterisk.conf".to_string())
         } else {
-            let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-            let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let dir = path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from("."));
+            let name = path
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
             (dir, name)
         };
         let opts0 = LoadOptions::default();
@@ -73,10 +86,20 @@ impl ConfigSet {
         let dir = if path.is_dir() {
             dir
         } else {
-            asterisk.astetcdir.as_ref().map(|d| PathBuf::from(&d.value)).filter(|d| d.is_dir()).unwrap_or(dir)
+            asterisk
+                .astetcdir
+                .as_ref()
+                .map(|d| PathBuf::from(&d.value))
+                .filter(|d| d.is_dir())
+                .unwrap_or(dir)
         };
-        let opts = LoadOptions { exec_includes: asterisk.execincludes };
-        let mut set = ConfigSet { dir: dir.clone(), ..Default::default() };
+        let opts = LoadOptions {
+            exec_includes: asterisk.execincludes,
+        };
+        let mut set = ConfigSet {
+            dir: dir.clone(),
+            ..Default::default()
+        };
         let mut diags = Vec::new();
         if !ast_raw.missing {
             diags.extend(ast_raw.diagnostics.iter().cloned());
@@ -90,7 +113,8 @@ impl ConfigSet {
         let ext_raw = conf::load(&dir, "extensions.conf", &opts);
         diags.extend(ext_raw.diagnostics.iter().cloned());
         let park_raw = conf::load(&dir, "res_parking.conf", &opts);
-        set.res_parking = res_parking::ResParkingConf::from_conf((!park_raw.missing).then_some(&park_raw));
+        set.res_parking =
+            res_parking::ResParkingConf::from_conf((!park_raw.missing).then_some(&park_raw));
         set.extensions = extensions::Dialplan::from_conf(&ext_raw, &set.res_parking.lots);
         diags.extend(set.extensions.diagnostics.iter().cloned());
         if !ext_raw.missing {
@@ -115,6 +139,8 @@ impl ConfigSet {
     }
 
     pub fn raw(&self, name: &str) -> Option<&ConfFile> {
-        self.raw.iter().find(|c| c.path.file_name().map(|f| f == name).unwrap_or(false))
+        self.raw
+            .iter()
+            .find(|c| c.path.file_name().map(|f| f == name).unwrap_or(false))
     }
 }

@@ -1,0 +1,94 @@
+//! Extension patterns: `_` prefix, `X` `Z` `N`, `[...]` sets and ranges, `.` and `!`,
+//! `-` as fluff. This is `ast_extension_match` (E_MATCH).
+
+/// Does `pattern` (an extension name as written, `_` for patterns) match the dialled `number`?
+pub fn matches(pattern: &str, number: &str) -> bool {
+    let Some(p) = pattern.strip_prefix('_') else {
+        // Literal extensions compare with the '-' fluff removed on both sides.
+        let a = pattern.bytes().filter(|&c| c != b'-');
+        let b = number.bytes().filter(|&c| c != b'-');
+        return a.eq(b);
+    };
+    match_from(p.as_bytes(), number.as_bytes())
+}
+
+fn match_from(p: &[u8], n: &[u8]) -> bool {
+    let (mut i, mut j) = (0usize, 0usize);
+    while i < p.len() {
+        let c = p[i];
+        match c {
+            b'-' => {
+                i += 1;
+                continue;
+            }
+            b'.' => return j < n.len(),
+            b'!' => return true,
+            _ => {}
+        }
+        let Some(&d) = n.get(j) else { return false };
+        let ok = match c.to_ascii_uppercase() {
+            b'X' => d.is_ascii_digit(),
+            b'Z' => (b'1'..=b'9').contains(&d),
+            b'N' => (b'2'..=b'9').contains(&d),
+            b'[' => {
+                let Some(end) = p[i + 1..]
+                    .iter()
+                    .position(|&b| b == b']')
+                    .map(|e| e + i + 1)
+                else {
+                    return false;
+                };
+                let set = &p[i + 1..end];
+                i = end;
+                in_set(set, d)
+            }
+            _ => c == d,
+        };
+        if !ok {
+            return false;
+        }
+        i += 1;
+        j += 1;
+    }
+    j == n.len()
+}
+
+fn in_set(set: &[u8], d: u8) -> bool {
+    let mut k = 0;
+    while k < set.len() {
+        if k + 2 < set.len() && set[k + 1] == b'-' {
+            if set[k] <= d && d <= set[k + 2] {
+                return true;
+            }
+            k += 3;
+        } else {
+            if set[k] == d {
+                return true;
+            }
+            k += 1;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches;
+
+    #[test]
+    fn patterns() {
+        assert!(matches("_X.", "1002"));
+        assert!(!matches("_X.", "1"));
+        assert!(matches("_XXXX", "1002"));
+        assert!(!matches("_XXXX", "10020"));
+        assert!(matches("_1001", "1001"));
+        assert!(matches("_NXX-XXXX", "5551234"));
+        assert!(matches("_[1-3]X", "25"));
+        assert!(!matches("_[1-3]X", "45"));
+        assert!(matches("_[a-c]", "b"));
+        assert!(matches("_9!", "9"));
+        assert!(matches("555-1234", "5551234"));
+        assert!(!matches("_Z", "0"));
+        assert!(matches("s", "s"));
+    }
+}

@@ -127,6 +127,47 @@ struct LogicalLine {
 /// Split text into logical lines with comments removed, the way config.c does.
 /// Returns the lines and, when a block comment never ends, the line where it began.
 fn logical_lines(src: &str) -> (Vec<LogicalLine>, Option<u32>, Vec<u32>) {
+    if !src.contains(";--") {
+        return logical_lines_fast(src);
+    }
+    logical_lines_pest(src)
+}
+
+/// The same result as the `file` rule for text without block comments, where every physical
+/// line stands alone: a line with no ';' is its own text, others go through the `line` rule.
+/// (A property test checks this path against the grammar.)
+fn logical_lines_fast(src: &str) -> (Vec<LogicalLine>, Option<u32>, Vec<u32>) {
+    let mut out = Vec::new();
+    let mut too_long = Vec::new();
+    for (i, l) in src.split('\n').enumerate() {
+        let line = i as u32 + 1;
+        if l.len() > MAX_LINE {
+            too_long.push(line);
+            continue;
+        }
+        if !l.contains(';') {
+            out.push(LogicalLine {
+                text: l.to_string(),
+                line,
+            });
+            continue;
+        }
+        let mut text = String::with_capacity(l.len());
+        if let Ok(mut p) = ConfParser::parse(Rule::line, l) {
+            for piece in p.next().map(|p| p.into_inner()).into_iter().flatten() {
+                match piece.as_rule() {
+                    Rule::text => text.push_str(piece.as_str()),
+                    Rule::escaped_semi => text.push(';'),
+                    _ => {}
+                }
+            }
+        }
+        out.push(LogicalLine { text, line });
+    }
+    (out, None, too_long)
+}
+
+fn logical_lines_pest(src: &str) -> (Vec<LogicalLine>, Option<u32>, Vec<u32>) {
     let mut out = Vec::new();
     let mut unterminated = None;
     let mut too_long = Vec::new();
@@ -233,8 +274,37 @@ pub enum Entry {
     NoEquals,
 }
 
-/// Parse one stripped logical line with the `entry` rule.
+/// Parse one stripped logical line with the `entry` rule. Plain `name = value` lines take a
+/// direct path that gives the same result as the `assignment` rule (checked by a property test).
 pub fn parse_entry(text: &str) -> Entry {
+    if !text.starts_with(['[', '#', '\\']) {
+        return match text.find('=') {
+            None => Entry::NoEquals,
+            Some(i) => {
+                let (mut name, append) = match text[..i].strip_suffix('+') {
+                    Some(n) => (n, true),
+                    None => (&text[..i], false),
+                };
+                let mut rest = &text[i + 1..];
+                let object = !append && rest.starts_with('>');
+                if object {
+                    rest = &rest[1..];
+                }
+                name = strip(name);
+                Entry::Assign {
+                    name: name.to_string(),
+                    value: strip(rest).to_string(),
+                    object,
+                    append,
+                }
+            }
+        };
+    }
+    parse_entry_pest(text)
+}
+
+/// [`parse_entry`] through the grammar alone.
+pub fn parse_entry_pest(text: &str) -> Entry {
     let pair = match ConfParser::parse(Rule::entry, text) {
         Ok(mut p) => p.next().and_then(|e| e.into_inner().next()),
         Err(_) => None,
@@ -749,6 +819,27 @@ mod tests {
             Path::new("/etc/asterisk/test.conf"),
             text,
         )
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn fast_entry_equals_grammar(line in "[ a-z=+>;\\\\\\[\\]#(),!\t]{0,24}") {
+            let t = strip(&line);
+            prop_assume!(!t.is_empty());
+            prop_assert_eq!(parse_entry(t), parse_entry_pest(t));
+        }
+
+        #[test]
+        fn fast_lines_equal_grammar(text in "([a-z =;\\\\\\-\r]{0,12}\n){0,8}") {
+            prop_assume!(!text.contains(";--"));
+            let (a, _, _) = logical_lines_fast(&text);
+            let (b, _, _) = logical_lines_pest(&text);
+            let a: Vec<_> = a.iter().map(|l| (l.text.clone(), l.line)).collect();
+            let b: Vec<_> = b.iter().map(|l| (l.text.clone(), l.line)).collect();
+            prop_assert_eq!(a, b);
+        }
     }
 
     #[test]

@@ -14,7 +14,12 @@ pub struct ParkingLot {
 
 impl Default for ParkingLot {
     fn default() -> Self {
-        ParkingLot { name: "default".into(), context: "parkedcalls".into(), parkext: "700".into(), parkpos: (701, 720) }
+        ParkingLot {
+            name: "default".into(),
+            context: "parkedcalls".into(),
+            parkext: "700".into(),
+            parkpos: (701, 720),
+        }
     }
 }
 
@@ -33,7 +38,10 @@ impl ResParkingConf {
                 if cat.name.eq_ignore_ascii_case("general") {
                     continue;
                 }
-                let mut lot = ParkingLot { name: cat.name.clone(), ..ParkingLot::default() };
+                let mut lot = ParkingLot {
+                    name: cat.name.clone(),
+                    ..ParkingLot::default()
+                };
                 for v in &cat.vars {
                     match v.name.to_ascii_lowercase().as_str() {
                         "context" => lot.context = v.value.clone(),

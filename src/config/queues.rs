@@ -23,6 +23,7 @@ const GENERAL: &[&str] = &[
     "log_unpause_on_reason_change",
     "force_longest_waiting_caller",
     "realtime_rules",
+    "log-restricted-caller-id",
     "updatecdr",
     "keepstats",
 ];

@@ -113,6 +113,8 @@ const GENERAL: &[&str] = &[
     "usedirectory",
     "userscontext",
     "volgain",
+    "alias",
+    "hidefromdir",
     "deletevoicemail",
     "emailtitle",
     "saydurationminfo",
@@ -173,6 +175,8 @@ const MAILBOX_OPTIONS: &[&str] = &[
     "fullname",
     "context",
     "uniqueid",
+    "alias",
+    "hidefromdir",
 ];
 
 /// `[general]`.

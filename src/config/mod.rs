@@ -3,11 +3,20 @@
 //! option a module does not know is kept and reported, never silently dropped.
 
 pub mod asterisk;
+pub mod cdr;
 pub mod conf;
+pub mod confbridge;
 pub mod extensions;
+pub mod features;
+pub mod followme;
+pub mod logger;
+pub mod musiconhold;
+pub mod queues;
 pub mod res_parking;
+pub mod rtp;
 pub mod sip;
 pub mod values;
+pub mod voicemail;
 
 use crate::diag::{Diagnostic, Span};
 pub use conf::{Category, ConfFile, LoadOptions, Variable};
@@ -58,6 +67,16 @@ pub struct ConfigSet {
     pub extensions: extensions::Dialplan,
     pub sip: sip::SipConf,
     pub res_parking: res_parking::ResParkingConf,
+    /// The other typed files: None when the file is absent.
+    pub voicemail: Option<voicemail::VoicemailConf>,
+    pub confbridge: Option<confbridge::ConfbridgeConf>,
+    pub features: Option<features::FeaturesConf>,
+    pub musiconhold: Option<musiconhold::MusicOnHoldConf>,
+    pub followme: Option<followme::FollowMeConf>,
+    pub queues: Option<queues::QueuesConf>,
+    pub rtp: Option<rtp::RtpConf>,
+    pub cdr: Option<cdr::CdrConf>,
+    pub logger: Option<logger::LoggerConf>,
     /// The raw files, by name (`sip.conf` ...), for rules that need the text.
     pub raw: Vec<ConfFile>,
     pub diagnostics: Vec<Diagnostic>,
@@ -134,13 +153,117 @@ impl ConfigSet {
             diags.extend(set.res_parking.diagnostics.iter().cloned());
             set.raw.push(park_raw);
         }
+        set.voicemail = load_typed(
+            &dir,
+            "voicemail.conf",
+            &opts,
+            &mut set.raw,
+            &mut diags,
+            voicemail::VoicemailConf::from_conf,
+            |c| &c.diagnostics,
+        );
+        set.confbridge = load_typed(
+            &dir,
+            "confbridge.conf",
+            &opts,
+            &mut set.raw,
+            &mut diags,
+            confbridge::ConfbridgeConf::from_conf,
+            |c| &c.diagnostics,
+        );
+        set.features = load_typed(
+            &dir,
+            "features.conf",
+            &opts,
+            &mut set.raw,
+            &mut diags,
+            features::FeaturesConf::from_conf,
+            |c| &c.diagnostics,
+        );
+        set.musiconhold = load_typed(
+            &dir,
+            "musiconhold.conf",
+            &opts,
+            &mut set.raw,
+            &mut diags,
+            musiconhold::MusicOnHoldConf::from_conf,
+            |c| &c.diagnostics,
+        );
+        set.followme = load_typed(
+            &dir,
+            "followme.conf",
+            &opts,
+            &mut set.raw,
+            &mut diags,
+            followme::FollowMeConf::from_conf,
+            |c| &c.diagnostics,
+        );
+        set.queues = load_typed(
+            &dir,
+            "queues.conf",
+            &opts,
+            &mut set.raw,
+            &mut diags,
+            queues::QueuesConf::from_conf,
+            |c| &c.diagnostics,
+        );
+        set.rtp = load_typed(
+            &dir,
+            "rtp.conf",
+            &opts,
+            &mut set.raw,
+            &mut diags,
+            rtp::RtpConf::from_conf,
+            |c| &c.diagnostics,
+        );
+        set.cdr = load_typed(
+            &dir,
+            "cdr.conf",
+            &opts,
+            &mut set.raw,
+            &mut diags,
+            cdr::CdrConf::from_conf,
+            |c| &c.diagnostics,
+        );
+        set.logger = load_typed(
+            &dir,
+            "logger.conf",
+            &opts,
+            &mut set.raw,
+            &mut diags,
+            logger::LoggerConf::from_conf,
+            |c| &c.diagnostics,
+        );
         set.diagnostics = diags;
         set
     }
 
+    /// The raw file called `name`, if it was loaded.
     pub fn raw(&self, name: &str) -> Option<&ConfFile> {
         self.raw
             .iter()
             .find(|c| c.path.file_name().map(|f| f == name).unwrap_or(false))
     }
+}
+
+/// Load one optional file: None when it is absent; otherwise its raw form goes to `raw` and
+/// the reader's and module's diagnostics to `diags`.
+fn load_typed<T>(
+    dir: &Path,
+    name: &str,
+    opts: &LoadOptions,
+    raw: &mut Vec<ConfFile>,
+    diags: &mut Vec<Diagnostic>,
+    build: fn(&ConfFile) -> T,
+    diagnostics: fn(&T) -> &Vec<Diagnostic>,
+) -> Option<T> {
+    let file = conf::load(dir, name, opts);
+    if file.missing {
+        return None;
+    }
+    diags.extend(file.diagnostics.iter().cloned());
+    let typed = build(&file);
+    diags.extend(diagnostics(&typed).iter().cloned());
+    raw.push(file);
+    Some(typed)
 }

@@ -746,12 +746,20 @@ impl Codecs {
             v.span.clone(),
         ));
         for item in v.value.split(',') {
-            let name = item
+            let mut name = item
                 .split(':')
                 .next()
                 .unwrap_or("")
                 .trim()
                 .to_ascii_lowercase();
+            // `!codec` inverts the line's sense (`allow=!all` is `disallow=all`).
+            let allow = match name.strip_prefix('!') {
+                Some(n) => {
+                    name = n.to_string();
+                    !allow
+                }
+                None => allow,
+            };
             if name.is_empty() {
                 continue;
             }
@@ -1217,15 +1225,23 @@ impl SipGeneral {
                 "autocreatepeer" => g.autocreatepeer = some_text(v),
                 "register" => registers.push(v),
                 n => {
-                    if !g.common.handle(
-                        v,
-                        Nat {
-                            auto_force_rport: true,
-                            ..Nat::default()
-                        },
-                        d,
-                    ) && !is_known(GENERAL, PREFIXES, n)
-                    {
+                    let start = Nat {
+                        auto_force_rport: true,
+                        ..Nat::default()
+                    };
+                    if g.common.handle(v, start, d) || is_known(GENERAL, PREFIXES, n) {
+                        continue;
+                    }
+                    if is_known(PEER, &[], n) {
+                        d.push(Diagnostic::info(
+                            "sip-device-option-in-general",
+                            v.span.clone(),
+                            format!(
+                                "'{}' is a device option; chan_sip ignores it in [general]",
+                                v.name
+                            ),
+                        ));
+                    } else {
                         d.push(values::unknown(
                             "sip-unknown-option",
                             FILE,
@@ -1373,7 +1389,15 @@ impl SipPeer {
                 "outboundproxy" => p.outboundproxy = some_text(v),
                 n => {
                     if !p.common.handle(v, Nat::default(), d) && !is_known(PEER, PREFIXES, n) {
-                        d.push(values::unknown("sip-unknown-option", FILE, &name.value, v, false));
+                        if is_known(GENERAL, &[], n) {
+                            d.push(Diagnostic::info(
+                                "sip-general-option-in-device",
+                                v.span.clone(),
+                                format!("'{}' is a [general] option; chan_sip ignores it in [{}]", v.name, name.value),
+                            ));
+                        } else {
+                            d.push(values::unknown("sip-unknown-option", FILE, &name.value, v, false));
+                        }
                         p.unknown.push(v.clone());
                     }
                 }
@@ -1697,6 +1721,24 @@ mod tests {
     }
 
     #[test]
+    fn negated_codecs_and_misplaced_options() {
+        let c = conf(
+            "sip.conf",
+            "[general]\nsecret=x\n[a]\ntype=peer\nallow=!all,ulaw\nrelaxdtmf=yes\n",
+        );
+        let s = SipConf::from_conf(&c);
+        assert_eq!(s.peer("a").unwrap().codec_list(&s.general), vec!["ulaw"]);
+        assert!(s
+            .diagnostics
+            .iter()
+            .any(|d| d.rule == "sip-device-option-in-general" && d.span.line == 2));
+        assert!(s
+            .diagnostics
+            .iter()
+            .any(|d| d.rule == "sip-general-option-in-device" && d.span.line == 6));
+    }
+
+    #[test]
     fn nat_semantics() {
         let c = conf("sip.conf", "[general]\nnat=comedia\n[a]\ntype=peer\nnat=auto_force_rport,force_rport\nnat=yes\n[b]\ntype=peer\nnat=force_rport,no,comedia\n");
         let s = SipConf::from_conf(&c);
@@ -1705,6 +1747,7 @@ mod tests {
             s.general.nat(),
             Nat {
                 comedia: true,
+                auto_force_rport: true,
                 ..Nat::default()
             }
         );

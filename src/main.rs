@@ -192,12 +192,65 @@ fn main() -> ExitCode {
                 eprintln!("Unable to connect to remote zvezda (does /var/run/asterisk/asterisk.ctl exist?)");
                 return ExitCode::from(1);
             }
-            eprintln!(
-                "zvezda {}: the PBX core (channels, SIP, media) is not built yet; use `zvezda check`, \
-                 `zvezda lint` and `zvezda dialplan show` on your config folder.",
-                env!("CARGO_PKG_VERSION")
+            // Foreground (-c/-f): load the configuration and serve the local console. Calls
+            // (channels, SIP, media) arrive with the dialplan, SIP and media issues.
+            let p = config_path(None, &cli);
+            let set = match load(&p) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(2);
+                }
+            };
+            for d in set
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity != zvezda::diag::Severity::Info)
+            {
+                eprintln!("{d}");
+            }
+            println!(
+                "zvezda {} loaded {} ({} contexts, {} SIP peers)",
+                env!("CARGO_PKG_VERSION"),
+                p.display(),
+                set.extensions.contexts.len(),
+                set.sip.peers.len()
             );
-            ExitCode::from(1)
+            println!("Call handling is not in this build yet: console commands only (dialplan show, core show version, core stop now).");
+            if !cli.console {
+                return ExitCode::SUCCESS;
+            }
+            let stdin = std::io::stdin();
+            let mut line = String::new();
+            loop {
+                print!("*CLI> ");
+                let _ = std::io::Write::flush(&mut std::io::stdout());
+                line.clear();
+                match stdin.read_line(&mut line) {
+                    Ok(0) | Err(_) => return ExitCode::SUCCESS,
+                    Ok(_) => {}
+                }
+                let words: Vec<&str> = line.split_whitespace().collect();
+                match words.as_slice() {
+                    [] => {}
+                    ["dialplan", "show", rest @ ..] if rest.len() <= 1 => {
+                        print!(
+                            "{}",
+                            zvezda::dialplan::show::dialplan_show(
+                                &set.extensions,
+                                rest.first().copied()
+                            )
+                            .0
+                        )
+                    }
+                    ["core", "show", "version"] => println!("zvezda {}", env!("CARGO_PKG_VERSION")),
+                    ["core", "stop", ..] | ["exit"] | ["quit"] => return ExitCode::SUCCESS,
+                    _ => println!(
+                        "No such command '{}' (type 'core show help' for other commands)",
+                        line.trim()
+                    ),
+                }
+            }
         }
     }
 }

@@ -200,3 +200,32 @@ fn lint_exit_codes() {
         "{out}"
     );
 }
+
+#[test]
+fn bundled_default_config_runs_and_lints_clean() {
+    let conf = root().join("src/default-config/asterisk.conf");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zvezda"))
+        .args(["-c", "-C", conf.to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"dialplan show office\ncore show version\ncore stop now\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("(3 contexts, 2 SIP peers)"), "{text}");
+    assert!(text.contains("'_100X' =>        1. NoOp("), "{text}");
+    assert!(text.contains("zvezda 0.1.0"), "{text}");
+    let (code, out, _) = zvezda(&["lint", root().join("src/default-config").to_str().unwrap()]);
+    assert_eq!(
+        code, 0,
+        "the bundled config is the example of a safe one: {out}"
+    );
+}

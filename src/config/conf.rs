@@ -192,27 +192,25 @@ fn logical_lines_pest(src: &str) -> (Vec<LogicalLine>, Option<u32>, Vec<u32>) {
         if line.as_rule() != Rule::line {
             continue; // EOI
         }
-        let raw_len = line.as_str().len();
-        if raw_len > MAX_LINE {
+        // Only a real physical line counts toward the limit; a `file`-level line that holds a
+        // multi-line block comment is several physical lines.
+        let raw = line.as_str();
+        if raw.len() > MAX_LINE && !raw.contains('\n') {
             too_long.push(lineno);
             // Asterisk skips the whole physical line. A block comment inside it would still
             // count for its newlines; keep the line counter right.
-            lineno += line.as_str().matches('\n').count() as u32 + 1;
+            lineno += 1;
             cur.clear();
             cur_line = lineno;
             continue;
         }
         for piece in line.into_inner() {
             match piece.as_rule() {
-                Rule::text => {
-                    if cur_active {
-                        cur.push_str(piece.as_str());
-                    }
+                Rule::text if cur_active => {
+                    cur.push_str(piece.as_str());
                 }
-                Rule::escaped_semi => {
-                    if cur_active {
-                        cur.push(';');
-                    }
+                Rule::escaped_semi if cur_active => {
+                    cur.push(';');
                 }
                 Rule::line_comment => {}
                 Rule::block_comment => {
@@ -868,6 +866,21 @@ mod tests {
         assert_eq!(names[0], ("x", "1  y=2", 2));
         assert_eq!(names[1], ("z", "3", 3));
         assert_eq!(names[2], ("w", "4", 5));
+    }
+
+    #[test]
+    fn long_block_comment_is_not_a_long_line() {
+        let body = "x".repeat(100);
+        let mut text = String::from("[a]\n;-- start\n");
+        for _ in 0..200 {
+            text.push_str(&body);
+            text.push('\n');
+        }
+        text.push_str("--; y=2\n");
+        let c = p(&text);
+        assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+        let y = &c.section("a").unwrap().vars[0];
+        assert_eq!((y.name.as_str(), y.span.line), ("y", 203));
     }
 
     #[test]

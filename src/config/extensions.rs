@@ -692,11 +692,7 @@ pub fn strip_fluff(s: &str, nofluff: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
-            '[' => {
-                if is_pattern {
-                    insq = true
-                }
-            }
+            '[' if is_pattern => insq = true,
             ']' => insq = false,
             ' ' if !insq => continue,
             '-' if !insq && nofluff => continue,

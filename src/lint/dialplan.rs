@@ -613,17 +613,15 @@ fn check_shape(
                 }
             }
         }
-        "Set" => {
-            if !p.data.contains('=') {
-                out.push(Diagnostic::warning(
-                    "app-args",
-                    sp.clone(),
-                    format!(
-                        "Set({}) has no '=': Asterisk sets nothing (Set(name=value))",
-                        p.data
-                    ),
-                ));
-            }
+        "Set" if !p.data.contains('=') => {
+            out.push(Diagnostic::warning(
+                "app-args",
+                sp.clone(),
+                format!(
+                    "Set({}) has no '=': Asterisk sets nothing (Set(name=value))",
+                    p.data
+                ),
+            ));
         }
         _ => {}
     }
@@ -741,6 +739,10 @@ fn check_gaps(dp: &Dialplan, c: &Context, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// What one local extension hides of one included context: (its span, the include's span,
+/// hidden extension names, their applications).
+type Shadow = (Span, Span, Vec<String>, BTreeSet<String>);
+
 fn check_shadowing(dp: &Dialplan, c: &Context, out: &mut Vec<Diagnostic>) {
     // For every extension reachable through an include, find out what dialling its number in
     // this context really runs first.
@@ -752,8 +754,7 @@ fn check_shadowing(dp: &Dialplan, c: &Context, out: &mut Vec<Diagnostic>) {
         .filter_map(|i| i.span.clone().map(|s| (i.name.clone(), s)))
         .collect();
     // shadowing ext (name@ctx) -> (its span, included ctx, hidden names, hidden apps)
-    let mut hits: BTreeMap<(String, String), (Span, Span, Vec<String>, BTreeSet<String>)> =
-        BTreeMap::new();
+    let mut hits: BTreeMap<(String, String), Shadow> = BTreeMap::new();
     while let Some((ic_name, inc_span)) = queue.pop() {
         if !seen.insert(ic_name.clone()) {
             continue;
@@ -777,6 +778,11 @@ fn check_shadowing(dp: &Dialplan, c: &Context, out: &mut Vec<Diagnostic>) {
             }
             if wc.name != c.name {
                 continue; // hidden by another include: reported from that side
+            }
+            if let Some(wp) = we.priority(first.priority) {
+                if wp.app.eq_ignore_ascii_case(&first.app) && wp.data == first.data {
+                    continue; // the local one does the same thing
+                }
             }
             let Some(wsp) = we.priorities.iter().find_map(|p| p.span.clone()) else {
                 continue;

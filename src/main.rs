@@ -88,7 +88,15 @@ fn config_path(explicit: Option<PathBuf>, cli: &Cli) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/etc/asterisk"))
 }
 
-fn load(path: &Path) -> Result<ConfigSet, String> {
+/// Load a config set, or say why not (exit code 2).
+fn load(path: &Path) -> Result<ConfigSet, ExitCode> {
+    load_set(path).map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(2)
+    })
+}
+
+fn load_set(path: &Path) -> Result<ConfigSet, String> {
     // `-C /etc/asterisk/asterisk.conf` on a folder that never had an asterisk.conf (chan_sip
     // setups often run on the compiled-in defaults): read the folder.
     if !path.exists() {
@@ -122,10 +130,7 @@ fn main() -> ExitCode {
             let p = config_path(path.clone(), &cli);
             let set = match load(&p) {
                 Ok(s) => s,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return ExitCode::from(2);
-                }
+                Err(code) => return code,
             };
             let errors: Vec<_> = set
                 .diagnostics
@@ -155,10 +160,7 @@ fn main() -> ExitCode {
             let p = config_path(path.clone(), &cli);
             let set = match load(&p) {
                 Ok(s) => s,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return ExitCode::from(2);
-                }
+                Err(code) => return code,
             };
             let findings = lint::lint(&set);
             let out = report::render(&findings, *format, *diff);
@@ -171,10 +173,7 @@ fn main() -> ExitCode {
             let p = config_path(None, &cli);
             let set = match load(&p) {
                 Ok(s) => s,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return ExitCode::from(2);
-                }
+                Err(code) => return code,
             };
             let (text, ok) =
                 zvezda::dialplan::show::dialplan_show(&set.extensions, target.as_deref());
@@ -197,10 +196,7 @@ fn main() -> ExitCode {
             let p = config_path(None, &cli);
             let set = match load(&p) {
                 Ok(s) => s,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return ExitCode::from(2);
-                }
+                Err(code) => return code,
             };
             for d in set
                 .diagnostics

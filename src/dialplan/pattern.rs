@@ -53,7 +53,8 @@ fn match_from(p: &[u8], n: &[u8]) -> bool {
     j == n.len()
 }
 
-fn in_set(set: &[u8], d: u8) -> bool {
+/// Is `d` in a `[...]` set's body (`1-3`, `a-c`, single characters)?
+pub fn in_set(set: &[u8], d: u8) -> bool {
     let mut k = 0;
     while k < set.len() {
         if k + 2 < set.len() && set[k + 1] == b'-' {

@@ -107,7 +107,7 @@ pub fn can_start_with(name: &str, prefix: &str) -> bool {
                 };
                 let set = &b[i + 1..end];
                 i = end;
-                set_contains(set, d)
+                pattern::in_set(set, d)
             }
             c => c == d,
         };
@@ -117,24 +117,6 @@ pub fn can_start_with(name: &str, prefix: &str) -> bool {
         i += 1;
     }
     true
-}
-
-fn set_contains(set: &[u8], d: u8) -> bool {
-    let mut k = 0;
-    while k < set.len() {
-        if k + 2 < set.len() && set[k + 1] == b'-' {
-            if set[k] <= d && d <= set[k + 2] {
-                return true;
-            }
-            k += 3;
-        } else {
-            if set[k] == d {
-                return true;
-            }
-            k += 1;
-        }
-    }
-    false
 }
 
 fn dynamic(s: &str) -> bool {

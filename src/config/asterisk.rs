@@ -201,14 +201,15 @@ impl AsteriskConf {
                     "transmit_silence" => a.transmit_silence = Some(boolean(v, r, d)),
                     n if is_known(OPTIONS, &[], n) => {}
                     _ => {
-                        d.push(values::unknown(
+                        values::report_unknown(
                             "asterisk-unknown-option",
                             FILE,
                             &o.name,
                             v,
                             false,
-                        ));
-                        a.unknown.push(v.clone());
+                            d,
+                            &mut a.unknown,
+                        );
                     }
                 }
             }

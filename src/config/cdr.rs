@@ -81,14 +81,15 @@ impl CdrConf {
                     "time" => g.time = int_or_default(v, r, "300", &mut d),
                     n if is_known(GENERAL, &[], n) => {}
                     _ => {
-                        d.push(values::unknown(
+                        values::report_unknown(
                             "cdr-unknown-option",
                             FILE,
                             &cat.name,
                             v,
                             true,
-                        ));
-                        out.unknown.push(v.clone());
+                            &mut d,
+                            &mut out.unknown,
+                        );
                     }
                 }
             }

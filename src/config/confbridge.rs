@@ -177,14 +177,15 @@ impl ConfbridgeConf {
         for cat in conf.sections() {
             if cat.name.eq_ignore_ascii_case("general") {
                 for v in &cat.vars {
-                    diags.push(values::unknown(
+                    values::report_unknown(
                         "confbridge-unknown-option",
                         FILE,
                         &cat.name,
                         v,
                         true,
-                    ));
-                    out.unknown.push(v.clone());
+                        &mut diags,
+                        &mut out.unknown,
+                    );
                 }
                 continue;
             }
@@ -263,14 +264,15 @@ impl ConfbridgeConf {
                     }
                 };
                 if !known {
-                    diags.push(values::unknown(
+                    values::report_unknown(
                         "confbridge-unknown-option",
                         FILE,
                         &cat.name,
                         v,
                         true,
-                    ));
-                    out.unknown.push(v.clone());
+                        &mut diags,
+                        &mut out.unknown,
+                    );
                 }
                 p.options.push(v.clone());
             }

@@ -163,14 +163,15 @@ impl FeaturesConf {
                             "pickupexten" => g.pickupexten = Some(text(v)),
                             n if is_known(GENERAL, &[], n) => {}
                             _ => {
-                                d.push(values::unknown(
+                                values::report_unknown(
                                     "features-unknown-option",
                                     FILE,
                                     &cat.name,
                                     v,
                                     true,
-                                ));
-                                out.unknown.push(v.clone());
+                                    d,
+                                    &mut out.unknown,
+                                );
                             }
                         }
                     }
@@ -181,14 +182,15 @@ impl FeaturesConf {
                             .iter()
                             .any(|(n, _)| n.eq_ignore_ascii_case(&v.name))
                         {
-                            diags.push(values::unknown(
+                            values::report_unknown(
                                 "features-unknown-option",
                                 FILE,
                                 &cat.name,
                                 v,
                                 true,
-                            ));
-                            out.unknown.push(v.clone());
+                                &mut diags,
+                                &mut out.unknown,
+                            );
                             continue;
                         }
                         let code = v.value.split(',').next().unwrap_or("").trim().to_string();

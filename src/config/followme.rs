@@ -74,14 +74,15 @@ impl FollowMeConf {
                     if v.name.eq_ignore_ascii_case("featuredigittimeout") {
                         values::int_or_default(v, "followme-bad-value", "5000", &mut d);
                     } else if !is_known(PROMPTS, &[], &v.name) {
-                        d.push(values::unknown(
+                        values::report_unknown(
                             "followme-unknown-option",
                             FILE,
                             &cat.name,
                             v,
                             false,
-                        ));
-                        out.unknown.push(v.clone());
+                            &mut d,
+                            &mut out.unknown,
+                        );
                     }
                     out.general.push(v.clone());
                 }
@@ -129,14 +130,15 @@ impl FollowMeConf {
                     }
                     n if is_known(TARGET, &[], n) || is_known(PROMPTS, &[], n) => {}
                     _ => {
-                        d.push(values::unknown(
+                        values::report_unknown(
                             "followme-unknown-option",
                             FILE,
                             &cat.name,
                             v,
                             false,
-                        ));
-                        out.unknown.push(v.clone());
+                            &mut d,
+                            &mut out.unknown,
+                        );
                     }
                 }
             }

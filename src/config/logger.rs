@@ -101,14 +101,15 @@ impl LoggerConf {
                             }
                             n if is_known(GENERAL, &[], n) => {}
                             _ => {
-                                d.push(values::unknown(
+                                values::report_unknown(
                                     "logger-unknown-option",
                                     FILE,
                                     &cat.name,
                                     v,
                                     false,
-                                ));
-                                out.unknown.push(v.clone());
+                                    &mut d,
+                                    &mut out.unknown,
+                                );
                             }
                         }
                     }
@@ -161,14 +162,15 @@ impl LoggerConf {
                 }
                 _ => {
                     for v in &cat.vars {
-                        d.push(values::unknown(
+                        values::report_unknown(
                             "logger-unknown-option",
                             FILE,
                             &cat.name,
                             v,
                             false,
-                        ));
-                        out.unknown.push(v.clone());
+                            &mut d,
+                            &mut out.unknown,
+                        );
                     }
                 }
             }

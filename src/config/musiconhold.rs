@@ -84,19 +84,15 @@ impl MusicOnHoldConf {
         let r = "musiconhold-bad-value";
         for cat in conf.sections() {
             if cat.name.eq_ignore_ascii_case("general") {
-                for v in &cat.vars {
-                    if !is_known(GENERAL, &[], &v.name) {
-                        d.push(values::unknown(
-                            "musiconhold-unknown-option",
-                            FILE,
-                            &cat.name,
-                            v,
-                            false,
-                        ));
-                        out.unknown.push(v.clone());
-                    }
-                    out.general.push(v.clone());
-                }
+                values::plain_section(
+                    cat,
+                    GENERAL,
+                    "musiconhold-unknown-option",
+                    FILE,
+                    &mut out.general,
+                    &mut d,
+                    &mut out.unknown,
+                );
                 continue;
             }
             let mut c = MohClass {
@@ -130,14 +126,15 @@ impl MusicOnHoldConf {
                     "entry" => c.entries.push(text(v)),
                     n if is_known(CLASS, &[], n) => {}
                     _ => {
-                        d.push(values::unknown(
+                        values::report_unknown(
                             "musiconhold-unknown-option",
                             FILE,
                             &cat.name,
                             v,
                             false,
-                        ));
-                        out.unknown.push(v.clone());
+                            &mut d,
+                            &mut out.unknown,
+                        );
                     }
                 }
             }

@@ -164,19 +164,15 @@ impl QueuesConf {
         let r = "queues-bad-value";
         for cat in conf.sections() {
             if cat.name.eq_ignore_ascii_case("general") {
-                for v in &cat.vars {
-                    if !is_known(GENERAL, &[], &v.name) {
-                        d.push(values::unknown(
-                            "queues-unknown-option",
-                            FILE,
-                            &cat.name,
-                            v,
-                            false,
-                        ));
-                        out.unknown.push(v.clone());
-                    }
-                    out.general.push(v.clone());
-                }
+                values::plain_section(
+                    cat,
+                    GENERAL,
+                    "queues-unknown-option",
+                    FILE,
+                    &mut out.general,
+                    &mut d,
+                    &mut out.unknown,
+                );
                 continue;
             }
             let mut q = Queue {
@@ -244,14 +240,15 @@ impl QueuesConf {
                     }
                     n if is_known(QUEUE, &[], n) => {}
                     _ => {
-                        d.push(values::unknown(
+                        values::report_unknown(
                             "queues-unknown-option",
                             FILE,
                             &cat.name,
                             v,
                             false,
-                        ));
-                        out.unknown.push(v.clone());
+                            &mut d,
+                            &mut out.unknown,
+                        );
                     }
                 }
             }

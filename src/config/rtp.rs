@@ -70,14 +70,15 @@ impl RtpConf {
             }
             if !cat.name.eq_ignore_ascii_case("general") {
                 for v in &cat.vars {
-                    d.push(values::unknown(
+                    values::report_unknown(
                         "rtp-unknown-option",
                         FILE,
                         &cat.name,
                         v,
                         false,
-                    ));
-                    out.unknown.push(v.clone());
+                        &mut d,
+                        &mut out.unknown,
+                    );
                 }
                 continue;
             }
@@ -105,14 +106,15 @@ impl RtpConf {
                     "stunaddr" => out.stunaddr = Some(text(v)),
                     n if is_known(GENERAL, &[], n) => {}
                     _ => {
-                        d.push(values::unknown(
+                        values::report_unknown(
                             "rtp-unknown-option",
                             FILE,
                             &cat.name,
                             v,
                             false,
-                        ));
-                        out.unknown.push(v.clone());
+                            &mut d,
+                            &mut out.unknown,
+                        );
                     }
                 }
             }

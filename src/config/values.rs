@@ -24,6 +24,40 @@ pub fn is_known(names: &[&str], prefixes: &[&str], name: &str) -> bool {
             .any(|p| n.starts_with(&p.to_ascii_lowercase()))
 }
 
+/// Keep an option the module does not know and report it (see [`unknown`]).
+pub fn report_unknown(
+    rule: &'static str,
+    file: &str,
+    section: &str,
+    v: &Variable,
+    warn: bool,
+    diags: &mut Vec<Diagnostic>,
+    kept: &mut Vec<Variable>,
+) {
+    diags.push(unknown(rule, file, section, v, warn));
+    kept.push(v.clone());
+}
+
+/// A section kept as plain lines (`[general]` of musiconhold.conf, queues.conf): every line
+/// goes to `lines`, and the ones not in `known` are reported and kept in `kept` too.
+#[allow(clippy::too_many_arguments)]
+pub fn plain_section(
+    cat: &crate::config::Category,
+    known: &[&str],
+    rule: &'static str,
+    file: &str,
+    lines: &mut Vec<Variable>,
+    diags: &mut Vec<Diagnostic>,
+    kept: &mut Vec<Variable>,
+) {
+    for v in &cat.vars {
+        if !is_known(known, &[], &v.name) {
+            report_unknown(rule, file, &cat.name, v, false, diags, kept);
+        }
+        lines.push(v.clone());
+    }
+}
+
 /// An option the module does not know. `ignored` says what Asterisk does with it.
 pub fn unknown(
     rule: &'static str,

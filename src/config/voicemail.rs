@@ -313,14 +313,15 @@ impl VoicemailConf {
                     "externnotify" => gen.externnotify = Some(text(v)),
                     n if is_known(GENERAL, VM_PREFIXES, n) => {}
                     _ => {
-                        d.push(values::unknown(
+                        values::report_unknown(
                             "voicemail-unknown-option",
                             FILE,
                             &g.name,
                             v,
                             false,
-                        ));
-                        out.unknown.push(v.clone());
+                            d,
+                            &mut out.unknown,
+                        );
                     }
                 }
             }

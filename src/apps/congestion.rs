@@ -1,0 +1,26 @@
+//! Congestion: indicate congestion, then wait for the caller to hang up
+//! (main/pbx_builtins.c).
+
+use super::{App, AppFuture, AppResult, Exec};
+use crate::channel::Channel;
+use crate::pbx::Pbx;
+use std::sync::Arc;
+
+pub static APP: App = App {
+    name: "Congestion",
+    synopsis: "Indicate the Congestion condition.",
+    provided_by: "pbx_builtins",
+    syntax: "Congestion([timeout])",
+    description: "This application will indicate the congestion condition to the calling channel.",
+    exec: Exec::Async(exec),
+};
+
+/// `indicate_congestion`.
+pub async fn indicate(chan: &mut Channel, timeout: &str) -> AppResult {
+    super::busy::wait_timeout(chan, timeout).await;
+    AppResult::Hangup
+}
+
+fn exec<'a>(chan: &'a mut Channel, _pbx: &'a Arc<Pbx>, data: String) -> AppFuture<'a> {
+    Box::pin(async move { indicate(chan, &data).await })
+}

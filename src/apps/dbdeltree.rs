@@ -1,0 +1,29 @@
+//! DBdeltree: delete a family or keytree from AstDB (funcs/func_db.c's companion app).
+
+use super::{App, AppResult, Exec};
+use crate::channel::Channel;
+use crate::pbx::Pbx;
+use std::sync::Arc;
+
+pub static APP: App = App {
+    name: "DBdeltree",
+    synopsis: "Delete a family or keytree from the asterisk database.",
+    provided_by: "app_db",
+    syntax: "DBdeltree(family/keytree)",
+    description: "This application will delete a family or keytree from the Asterisk database.",
+    exec: Exec::Sync(exec),
+};
+
+fn exec(_chan: &mut Channel, pbx: &Arc<Pbx>, data: &str) -> AppResult {
+    if data.is_empty() {
+        crate::logger::warning(
+            "app_db.c",
+            "DBdeltree requires an argument (family/keytree)",
+        );
+        return AppResult::Continue;
+    }
+    let (family, keytree) = data.split_once('/').unwrap_or((data, ""));
+    crate::logger::verb(3, &format!("DBdeltree: family={family}, keytree={keytree}"));
+    pbx.astdb.deltree(family, keytree);
+    AppResult::Continue
+}

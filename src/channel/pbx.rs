@@ -1,0 +1,264 @@
+//! The PBX loop: `__ast_pbx_run` of main/pbx.c. Runs priority after priority of the
+//! channel's context/extension, with Asterisk's handling of the end of an extension
+//! (autofallthrough), invalid extensions (`i`), timeouts (`t`), errors (`e`) and the
+//! hangup extension (`h`), and its verbose lines.
+
+use super::Channel;
+use crate::apps::{self, AppResult, Exec};
+use crate::dialplan::index::{Compiled, Want};
+use crate::logger::{self, verb, verbosity_atleast};
+use crate::pbx::{subst, Pbx};
+use std::sync::Arc;
+
+/// What one `ast_spawn_extension` did.
+enum Spawn {
+    Ran(AppResult),
+    /// No such context/extension/priority.
+    NotFound,
+}
+
+fn cid(chan: &Channel) -> Option<String> {
+    chan.caller.num.clone()
+}
+
+/// One priority as Macro's own loop runs it: None when there is no such priority.
+pub async fn spawn_step(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) -> Option<AppResult> {
+    match Box::pin(spawn(chan, pbx, dp)).await {
+        Spawn::Ran(r) => Some(r),
+        Spawn::NotFound => None,
+    }
+}
+
+/// Run one priority: find it, substitute its data, trace it, run the application.
+async fn spawn(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) -> Spawn {
+    let callerid = cid(chan);
+    let found = match dp.find(
+        &chan.context,
+        &chan.exten,
+        Want::Priority(chan.priority),
+        callerid.as_deref(),
+    ) {
+        Ok(f) => f,
+        Err(_) => return Spawn::NotFound,
+    };
+    let step = found.step;
+    let Some(app) = apps::find(&step.app) else {
+        logger::warning(
+            "pbx.c",
+            &format!(
+                "No application '{}' for extension ({}, {}, {})",
+                step.app, chan.context, chan.exten, chan.priority
+            ),
+        );
+        return Spawn::Ran(AppResult::Hangup);
+    };
+    let data = subst::substitute(chan, pbx, &step.data);
+    run_app(chan, pbx, app, data).await
+}
+
+/// Trace and execute an application on the channel (`pbx_exec`).
+async fn run_app(
+    chan: &mut Channel,
+    pbx: &Arc<Pbx>,
+    app: &'static apps::App,
+    data: String,
+) -> Spawn {
+    if let Ok(mut s) = chan.handle.snapshot.lock() {
+        s.context.clone_from(&chan.context);
+        s.exten.clone_from(&chan.exten);
+        s.priority = chan.priority;
+        s.app.clear();
+        s.app.push_str(app.name);
+        s.data.clone_from(&data);
+    }
+    if verbosity_atleast(3) {
+        verb(
+            3,
+            &format!(
+                "Executing [{}@{}:{}] {}(\"{}\", \"{}\") in new stack",
+                chan.exten, chan.context, chan.priority, app.name, chan.name, data
+            ),
+        );
+    }
+    chan.app = app.name;
+    let r = match &app.exec {
+        Exec::Sync(f) => f(chan, pbx, &data),
+        Exec::Async(f) => f(chan, pbx, data).await,
+    };
+    Spawn::Ran(r)
+}
+
+/// Execute an application by name with already-substituted data (ExecIf, Macro...).
+/// Unknown names warn and hang up, as `pbx_exec` callers do.
+pub async fn exec_app(chan: &mut Channel, pbx: &Arc<Pbx>, name: &str, data: String) -> AppResult {
+    match apps::find(name) {
+        Some(app) => match &app.exec {
+            Exec::Sync(f) => f(chan, pbx, &data),
+            Exec::Async(f) => f(chan, pbx, data).await,
+        },
+        None => {
+            logger::warning("pbx.c", &format!("Could not find application ({name})"));
+            AppResult::Hangup
+        }
+    }
+}
+
+/// `__ast_pbx_run`, then the `h` extension, as for a channel the PBX owns.
+pub async fn run(chan: &mut Channel, pbx: &Arc<Pbx>) {
+    let dp = pbx.dialplan();
+    pbx.processed
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    run_loop(chan, pbx, &dp).await;
+    // The channel is hanging up: run `h` in the context it ended in.
+    let callerid = cid(chan);
+    if dp.exists(&chan.context, "h", 1, callerid.as_deref()) {
+        run_h(chan, pbx, &dp).await;
+    }
+}
+
+/// The main loop, without the `h` extension. Returns when the call is done.
+pub async fn run_loop(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) {
+    if chan.exten.is_empty() {
+        verb(
+            2,
+            &format!(
+                "Starting {} at {},{},{} failed so falling back to exten 's'",
+                chan.name, chan.context, chan.exten, chan.priority
+            ),
+        );
+        chan.exten = "s".into();
+        chan.priority = 1;
+    }
+    loop {
+        // Priorities of this extension, one after another.
+        let res = loop {
+            match Box::pin(spawn(chan, pbx, dp)).await {
+                Spawn::Ran(AppResult::Continue) => {
+                    if chan.check_hangup() {
+                        return;
+                    }
+                    chan.priority += 1;
+                }
+                Spawn::Ran(r) => break Some(r),
+                Spawn::NotFound => break None,
+            }
+        };
+        if res.is_some() {
+            verb(
+                2,
+                &format!(
+                    "Spawn extension ({}, {}, {}) exited non-zero on '{}'",
+                    chan.context, chan.exten, chan.priority, chan.name
+                ),
+            );
+            return;
+        }
+        if chan.check_hangup() {
+            return;
+        }
+        let callerid = cid(chan);
+        let cid = callerid.as_deref();
+        if !dp.exists(&chan.context, &chan.exten, 1, cid) {
+            // Not a valid extension any more: `i`, then `e`, or give up.
+            if dp.exists(&chan.context, "i", 1, cid) {
+                verb(
+                    3,
+                    &format!(
+                        "Channel '{}' sent to invalid extension: context,exten,priority={},{},{}",
+                        chan.name, chan.context, chan.exten, chan.priority
+                    ),
+                );
+                let ext = chan.exten.clone();
+                chan.vars.set("INVALID_EXTEN", Some(&ext));
+                chan.exten = "i".into();
+                chan.priority = 1;
+            } else if dp.exists(&chan.context, "e", 1, cid) {
+                raise_exception(chan, "INVALID");
+            } else {
+                logger::warning(
+                    "pbx.c",
+                    &format!(
+                        "Channel '{}' sent to invalid extension but no invalid handler: context,exten,priority={},{},{}",
+                        chan.name, chan.context, chan.exten, chan.priority
+                    ),
+                );
+                return;
+            }
+            continue;
+        }
+        // The extension exists but the priority does not: the end of the extension.
+        if dp.autofallthrough {
+            let status = chan
+                .vars
+                .get("DIALSTATUS")
+                .map(str::to_string)
+                .unwrap_or_else(|| "UNKNOWN".into());
+            verb(
+                3,
+                &format!(
+                    "Auto fallthrough, channel '{}' status is '{}'",
+                    chan.name, status
+                ),
+            );
+            match status.to_ascii_uppercase().as_str() {
+                "CONGESTION" | "CHANUNAVAIL" => {
+                    apps::congestion::indicate(chan, "10").await;
+                }
+                "BUSY" => {
+                    apps::busy::indicate(chan, "10").await;
+                }
+                _ => {}
+            }
+            return;
+        }
+        // autofallthrough=no: wait for digits (response timeout), then `t`.
+        if !chan.safe_sleep(10_000).await {
+            return;
+        }
+        if dp.exists(&chan.context, "t", 1, cid) {
+            verb(3, &format!("Timeout on {}", chan.name));
+            chan.exten = "t".into();
+            chan.priority = 1;
+        } else if dp.exists(&chan.context, "e", 1, cid) {
+            raise_exception(chan, "RESPONSETIMEOUT");
+        } else {
+            logger::warning(
+                "pbx.c",
+                &format!(
+                    "Timeout, but no rule 't' or 'e' in context '{}'",
+                    chan.context
+                ),
+            );
+            return;
+        }
+    }
+}
+
+/// `raise_exception`: set EXCEPTION and go to `e`.
+pub fn raise_exception(chan: &mut Channel, reason: &str) {
+    chan.vars.set("EXCEPTION", Some(reason));
+    chan.exten = "e".into();
+    chan.priority = 1;
+}
+
+/// `ast_pbx_h_exten_run`: the `h` extension, priority after priority, until it ends.
+async fn run_h(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) {
+    chan.exten = "h".into();
+    chan.priority = 1;
+    loop {
+        match Box::pin(spawn(chan, pbx, dp)).await {
+            Spawn::Ran(AppResult::Continue) => chan.priority += 1,
+            Spawn::Ran(_) => {
+                verb(
+                    2,
+                    &format!(
+                        "Spawn extension ({}, {}, {}) exited non-zero on '{}'",
+                        chan.context, chan.exten, chan.priority, chan.name
+                    ),
+                );
+                return;
+            }
+            Spawn::NotFound => return,
+        }
+    }
+}

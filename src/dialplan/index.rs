@@ -1,0 +1,470 @@
+//! The dialplan as the engine runs it: every context compiled once into an index, so a
+//! lookup is a hash probe for literal extensions and a trie walk for patterns, never a scan
+//! of every extension.
+//!
+//! The answer is the one Asterisk's default ("old") matcher gives: walk the context's
+//! extensions in `ext_cmp` order (literals first, then patterns, most specific first), take
+//! the first that matches the number and the caller id *and has the wanted priority*;
+//! then the includes, in order, depth first, skipping a context already searched and
+//! includes outside their time window. That is why `1002` runs priorities 1-2 of `_X.`
+//! and 3 of `_XXXX`.
+
+use super::timing::TimeSpec;
+use crate::config::extensions::{Dialplan, PRIORITY_HINT};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// One priority ready to run.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub priority: i32,
+    pub label: Option<String>,
+    pub app: String,
+    pub data: String,
+}
+
+#[derive(Debug)]
+pub struct Ext {
+    /// As shown (`_X.`, `1001`).
+    pub name: String,
+    /// Without fluff: what matching uses.
+    pub exten: String,
+    pub cid: Option<String>,
+    /// Sorted by priority; no hint.
+    pub steps: Vec<Step>,
+    pub hint: Option<String>,
+}
+
+impl Ext {
+    pub fn step(&self, prio: i32) -> Option<&Step> {
+        self.steps
+            .binary_search_by_key(&prio, |s| s.priority)
+            .ok()
+            .map(|i| &self.steps[i])
+    }
+    pub fn label(&self, label: &str) -> Option<&Step> {
+        self.steps
+            .iter()
+            .find(|s| s.label.as_deref() == Some(label))
+    }
+}
+
+#[derive(Debug)]
+pub struct Include {
+    pub name: String,
+    pub time: Option<TimeSpec>,
+}
+
+#[derive(Debug)]
+pub struct Ctx {
+    pub name: String,
+    /// In `ext_cmp` order (then caller-id specific before plain).
+    pub exts: Vec<Ext>,
+    literals: HashMap<String, Vec<u32>>,
+    trie: Trie,
+    pub includes: Vec<Include>,
+    pub ignorepats: Vec<String>,
+}
+
+/// How a lookup ended, for the caller's messages (Asterisk's `STATUS_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    NoContext,
+    NoExtension,
+    NoPriority,
+    NoLabel,
+    Success,
+}
+
+/// What to look for in the matching extension.
+#[derive(Clone, Copy, Debug)]
+pub enum Want<'a> {
+    Priority(i32),
+    Label(&'a str),
+}
+
+/// A found step, with the context it was found in.
+#[derive(Debug, Clone, Copy)]
+pub struct Found<'a> {
+    pub context: &'a str,
+    pub ext: &'a Ext,
+    pub step: &'a Step,
+}
+
+/// The compiled dialplan: swapped whole on reload.
+#[derive(Debug)]
+pub struct Compiled {
+    pub contexts: Vec<Ctx>,
+    by_name: HashMap<String, usize>,
+    pub autofallthrough: bool,
+    pub globals: Vec<(String, String)>,
+    /// The parsed form, for `dialplan show`.
+    pub source: Arc<Dialplan>,
+}
+
+impl Compiled {
+    pub fn new(dp: Arc<Dialplan>) -> Compiled {
+        let mut contexts = Vec::with_capacity(dp.contexts.len());
+        let mut by_name = HashMap::new();
+        for c in &dp.contexts {
+            let mut exts = Vec::with_capacity(c.extensions.len());
+            let mut literals: HashMap<String, Vec<u32>> = HashMap::new();
+            let mut trie = Trie::default();
+            for e in &c.extensions {
+                let idx = exts.len() as u32;
+                let hint = e
+                    .priorities
+                    .iter()
+                    .find(|p| p.priority == PRIORITY_HINT)
+                    .map(|p| p.app.clone());
+                let steps: Vec<Step> = e
+                    .priorities
+                    .iter()
+                    .filter(|p| p.priority != PRIORITY_HINT)
+                    .map(|p| Step {
+                        priority: p.priority,
+                        label: p.label.clone(),
+                        app: p.app.clone(),
+                        data: p.data.clone(),
+                    })
+                    .collect();
+                if let Some(pat) = e.exten.strip_prefix('_') {
+                    trie.insert(pat.as_bytes(), idx);
+                } else {
+                    literals.entry(norm(&e.exten)).or_default().push(idx);
+                }
+                exts.push(Ext {
+                    name: e.name.clone(),
+                    exten: e.exten.clone(),
+                    cid: e.cid.clone(),
+                    steps,
+                    hint,
+                });
+            }
+            let includes = c
+                .includes
+                .iter()
+                .map(|i| Include {
+                    name: i.name.clone(),
+                    time: i.timespec.as_deref().map(TimeSpec::parse),
+                })
+                .collect();
+            by_name.insert(c.name.clone(), contexts.len());
+            contexts.push(Ctx {
+                name: c.name.clone(),
+                exts,
+                literals,
+                trie,
+                includes,
+                ignorepats: c.ignorepats.iter().map(|(p, _)| p.clone()).collect(),
+            });
+        }
+        Compiled {
+            contexts,
+            by_name,
+            autofallthrough: dp.general.autofallthrough,
+            globals: dp
+                .globals
+                .iter()
+                .map(|g| (g.name.clone(), g.value.clone()))
+                .collect(),
+            source: dp,
+        }
+    }
+
+    pub fn context(&self, name: &str) -> Option<&Ctx> {
+        self.by_name.get(name).map(|&i| &self.contexts[i])
+    }
+
+    /// `pbx_find_extension`: the step to run, or how the search failed.
+    pub fn find<'a>(
+        &'a self,
+        context: &str,
+        exten: &str,
+        want: Want<'_>,
+        callerid: Option<&str>,
+    ) -> Result<Found<'a>, Status> {
+        let mut status = Status::NoContext;
+        let mut stack: Vec<&str> = Vec::new();
+        self.find_in(context, exten, want, callerid, &mut stack, &mut status)
+            .ok_or(status)
+    }
+
+    fn find_in<'a>(
+        &'a self,
+        context: &str,
+        exten: &str,
+        want: Want<'_>,
+        callerid: Option<&str>,
+        stack: &mut Vec<&'a str>,
+        status: &mut Status,
+    ) -> Option<Found<'a>> {
+        if stack.len() >= 128 || stack.iter().any(|c| c.eq_ignore_ascii_case(context)) {
+            return None;
+        }
+        let ctx = self.context(context)?;
+        if *status < Status::NoExtension {
+            *status = Status::NoExtension;
+        }
+        let mut cands: Vec<u32> = Vec::new();
+        if let Some(v) = ctx.literals.get(norm(exten).as_str()) {
+            cands.extend_from_slice(v);
+        }
+        let lit = cands.len();
+        ctx.trie.collect(exten.as_bytes(), &mut cands);
+        cands[lit..].sort_unstable();
+        cands.dedup();
+        for &i in &cands {
+            let e = &ctx.exts[i as usize];
+            if let Some(cid) = &e.cid {
+                if !super::pattern::matches(cid, callerid.unwrap_or("")) || callerid.is_none() {
+                    continue;
+                }
+            }
+            if *status < Status::NoPriority {
+                *status = Status::NoPriority;
+            }
+            let step = match want {
+                Want::Priority(p) => e.step(p),
+                Want::Label(l) => {
+                    if *status < Status::NoLabel {
+                        *status = Status::NoLabel;
+                    }
+                    e.label(l)
+                }
+            };
+            if let Some(step) = step {
+                *status = Status::Success;
+                return Some(Found {
+                    context: &ctx.name,
+                    ext: e,
+                    step,
+                });
+            }
+        }
+        stack.push(&ctx.name);
+        for inc in &ctx.includes {
+            if inc.time.as_ref().is_some_and(|t| !t.matches_now()) {
+                continue;
+            }
+            if let Some(f) = self.find_in(&inc.name, exten, want, callerid, stack, status) {
+                return Some(f);
+            }
+        }
+        None
+    }
+
+    /// `ast_exists_extension`.
+    pub fn exists(&self, context: &str, exten: &str, prio: i32, callerid: Option<&str>) -> bool {
+        self.find(context, exten, Want::Priority(prio), callerid)
+            .is_ok()
+    }
+
+    /// `ast_findlabel_extension`: the priority number of a label, if any.
+    pub fn find_label(
+        &self,
+        context: &str,
+        exten: &str,
+        label: &str,
+        callerid: Option<&str>,
+    ) -> Option<i32> {
+        self.find(context, exten, Want::Label(label), callerid)
+            .ok()
+            .map(|f| f.step.priority)
+    }
+
+    /// The hint of `exten@context` (`${HINT}`), searched like any priority.
+    pub fn hint(&self, context: &str, exten: &str) -> Option<&str> {
+        let ctx = self.context(context)?;
+        ctx.exts
+            .iter()
+            .find(|e| super::pattern::matches(&e.name, exten) && e.hint.is_some())
+            .and_then(|e| e.hint.as_deref())
+    }
+}
+
+/// Literal extensions compare without `-` and spaces.
+fn norm(s: &str) -> String {
+    if s.bytes().any(|b| b == b'-' || b == b' ') {
+        s.chars().filter(|&c| c != '-' && c != ' ').collect()
+    } else {
+        s.to_string()
+    }
+}
+
+/// A set of bytes, for one pattern position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn add(&mut self, b: u8) {
+        self.0[(b >> 6) as usize] |= 1 << (b & 63);
+    }
+    fn has(&self, b: u8) -> bool {
+        self.0[(b >> 6) as usize] & (1 << (b & 63)) != 0
+    }
+    fn range(&mut self, lo: u8, hi: u8) {
+        for b in lo..=hi {
+            self.add(b);
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Node {
+    /// Children for one literal byte, sorted by byte.
+    single: Vec<(u8, u32)>,
+    /// Children for a set (`X`, `N`, `Z`, `[...]`).
+    multi: Vec<(ByteSet, u32)>,
+    /// Patterns that end here.
+    end: Vec<u32>,
+    /// Patterns with `.` here (one or more characters left).
+    dot: Vec<u32>,
+    /// Patterns with `!` here (zero or more left).
+    bang: Vec<u32>,
+}
+
+/// Patterns by position: shared prefixes share nodes.
+#[derive(Debug)]
+struct Trie {
+    nodes: Vec<Node>,
+}
+
+impl Default for Trie {
+    fn default() -> Self {
+        Trie {
+            nodes: vec![Node::default()],
+        }
+    }
+}
+
+enum Elem {
+    One(u8),
+    Set(ByteSet),
+    Dot,
+    Bang,
+}
+
+/// `_extension_match_core`'s reading of a pattern, one position at a time.
+fn elems(p: &[u8]) -> Vec<Elem> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < p.len() {
+        let c = p[i];
+        match c {
+            b'-' | b' ' => {}
+            b'.' => {
+                out.push(Elem::Dot);
+                break;
+            }
+            b'!' => {
+                out.push(Elem::Bang);
+                break;
+            }
+            _ => {
+                let mut s = ByteSet::default();
+                match c.to_ascii_uppercase() {
+                    b'X' => s.range(b'0', b'9'),
+                    b'Z' => s.range(b'1', b'9'),
+                    b'N' => s.range(b'2', b'9'),
+                    b'[' => {
+                        let end = p[i + 1..].iter().position(|&b| b == b']');
+                        let Some(end) = end.map(|e| e + i + 1) else {
+                            // An unterminated set never matches.
+                            out.push(Elem::Set(ByteSet::default()));
+                            break;
+                        };
+                        let set = &p[i + 1..end];
+                        let mut k = 0;
+                        while k < set.len() {
+                            if k + 2 < set.len() && set[k + 1] == b'-' {
+                                if set[k] <= set[k + 2] {
+                                    s.range(set[k], set[k + 2]);
+                                }
+                                k += 3;
+                            } else {
+                                s.add(set[k]);
+                                k += 1;
+                            }
+                        }
+                        i = end;
+                    }
+                    _ => {
+                        out.push(Elem::One(c));
+                        i += 1;
+                        continue;
+                    }
+                }
+                out.push(Elem::Set(s));
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+impl Trie {
+    fn insert(&mut self, pat: &[u8], idx: u32) {
+        let mut n = 0usize;
+        for el in elems(pat) {
+            match el {
+                Elem::Dot => {
+                    self.nodes[n].dot.push(idx);
+                    return;
+                }
+                Elem::Bang => {
+                    self.nodes[n].bang.push(idx);
+                    return;
+                }
+                Elem::One(b) => {
+                    let node = &self.nodes[n];
+                    n = match node.single.binary_search_by_key(&b, |x| x.0) {
+                        Ok(i) => node.single[i].1 as usize,
+                        Err(i) => {
+                            let new = self.nodes.len() as u32;
+                            self.nodes.push(Node::default());
+                            self.nodes[n].single.insert(i, (b, new));
+                            new as usize
+                        }
+                    };
+                }
+                Elem::Set(s) => {
+                    let node = &self.nodes[n];
+                    n = match node.multi.iter().find(|x| x.0 == s) {
+                        Some(x) => x.1 as usize,
+                        None => {
+                            let new = self.nodes.len() as u32;
+                            self.nodes.push(Node::default());
+                            self.nodes[n].multi.push((s, new));
+                            new as usize
+                        }
+                    };
+                }
+            }
+        }
+        self.nodes[n].end.push(idx);
+    }
+
+    /// Every pattern that matches `num` (unsorted, maybe repeated).
+    fn collect(&self, num: &[u8], out: &mut Vec<u32>) {
+        self.walk(0, num, out);
+    }
+
+    fn walk(&self, n: usize, rest: &[u8], out: &mut Vec<u32>) {
+        let node = &self.nodes[n];
+        out.extend_from_slice(&node.bang);
+        let Some((&b, tail)) = rest.split_first() else {
+            out.extend_from_slice(&node.end);
+            return;
+        };
+        out.extend_from_slice(&node.dot);
+        if let Ok(i) = node.single.binary_search_by_key(&b, |x| x.0) {
+            self.walk(node.single[i].1 as usize, tail, out);
+        }
+        for (s, child) in &node.multi {
+            if s.has(b) {
+                self.walk(*child as usize, tail, out);
+            }
+        }
+    }
+}

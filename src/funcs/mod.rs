@@ -1,0 +1,104 @@
+//! Dialplan functions, one file each (Asterisk's `funcs/func_*.c`). Each file defines a
+//! `pub static FUNC: Function` with its registered name, the documentation
+//! `core show function` prints, and read/write code. `${NAME(args)}` calls [`read`];
+//! `Set(NAME(args)=value)` calls [`write`]. Names are case-sensitive, as in Asterisk.
+
+use crate::channel::Channel;
+use crate::pbx::Pbx;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+pub mod global;
+pub mod local;
+
+pub type ReadFn = fn(&mut Channel, &Pbx, &str) -> Option<String>;
+pub type WriteFn = fn(&mut Channel, &Pbx, &str, &str);
+
+pub struct Function {
+    pub name: &'static str,
+    pub synopsis: &'static str,
+    /// `STRFTIME([epoch][,timezone[,format]])`.
+    pub syntax: &'static str,
+    /// The Asterisk module it comes from (`func_strings`).
+    pub provided_by: &'static str,
+    pub description: &'static str,
+    pub read: Option<ReadFn>,
+    pub write: Option<WriteFn>,
+}
+
+/// Every function this build has.
+pub static FUNCS: &[&Function] = &[&global::FUNC, &local::FUNC];
+
+pub fn find(name: &str) -> Option<&'static Function> {
+    static MAP: OnceLock<HashMap<&'static str, &'static Function>> = OnceLock::new();
+    MAP.get_or_init(|| FUNCS.iter().map(|f| (f.name, *f)).collect())
+        .get(name)
+        .copied()
+}
+
+/// `NAME(args)` → ("NAME", "args"): the arguments run to the last `)`.
+pub fn split_call(call: &str) -> (&str, &str) {
+    match call.find('(') {
+        Some(i) => {
+            let rest = &call[i + 1..];
+            let args = match rest.rfind(')') {
+                Some(j) => &rest[..j],
+                None => {
+                    crate::logger::warning(
+                        "pbx_functions.c",
+                        &format!(
+                            "Can't find trailing parenthesis for function '{}({}'?",
+                            &call[..i],
+                            rest
+                        ),
+                    );
+                    rest
+                }
+            };
+            (&call[..i], args)
+        }
+        None => (call, ""),
+    }
+}
+
+/// `ast_func_read`: the value, or None (nothing is substituted) on an error.
+pub fn read(chan: &mut Channel, pbx: &Pbx, call: &str) -> Option<String> {
+    let (name, args) = split_call(call);
+    match find(name) {
+        Some(f) => match f.read {
+            Some(r) => r(chan, pbx, args),
+            None => {
+                crate::logger::error(
+                    "pbx_functions.c",
+                    &format!("Function {name} cannot be read"),
+                );
+                None
+            }
+        },
+        None => {
+            crate::logger::error(
+                "pbx_functions.c",
+                &format!("Function {name} not registered"),
+            );
+            None
+        }
+    }
+}
+
+/// `ast_func_write`.
+pub fn write(chan: &mut Channel, pbx: &Pbx, call: &str, value: &str) {
+    let (name, args) = split_call(call);
+    match find(name) {
+        Some(f) => match f.write {
+            Some(w) => w(chan, pbx, args, value),
+            None => crate::logger::error(
+                "pbx_functions.c",
+                &format!("Function {name} cannot be written to"),
+            ),
+        },
+        None => crate::logger::error(
+            "pbx_functions.c",
+            &format!("Function {name} not registered"),
+        ),
+    }
+}

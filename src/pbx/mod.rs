@@ -1,0 +1,194 @@
+//! The running PBX: the dialplan in force (swapped whole on reload), global variables,
+//! AstDB, groups, the channel list and the counters the console shows. One `Arc<Pbx>` is
+//! shared by every channel task and the console.
+
+pub mod subst;
+
+use crate::astdb::AstDb;
+use crate::channel::{ChannelHandle, Vars};
+use crate::config::ConfigSet;
+use crate::dialplan::index::Compiled;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Instant, SystemTime};
+
+/// `GROUP()` membership: channel, group, category.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupEntry {
+    pub channel: String,
+    pub group: String,
+    pub category: String,
+}
+
+pub struct Pbx {
+    dialplan: RwLock<Arc<Compiled>>,
+    pub globals: RwLock<Vars>,
+    pub config: RwLock<Arc<ConfigSet>>,
+    /// What `-C` named (asterisk.conf or a folder): what `core reload` reads again.
+    pub config_path: PathBuf,
+    pub astdb: AstDb,
+    pub groups: Mutex<Vec<GroupEntry>>,
+    pub channels: Mutex<BTreeMap<String, Arc<ChannelHandle>>>,
+    pub started: (Instant, SystemTime),
+    pub last_reload: Mutex<(Instant, SystemTime)>,
+    /// Calls that ran (`core show channels`: "N calls processed").
+    pub processed: AtomicU64,
+    local_seq: AtomicU32,
+    uid_seq: AtomicU64,
+    pub shutting_down: AtomicBool,
+    pub shutdown: tokio::sync::Notify,
+    pub systemname: String,
+    pub default_language: String,
+}
+
+impl Pbx {
+    /// Build the PBX from a loaded config. The AstDB goes in `astdbdir` (in memory if that
+    /// folder cannot be written).
+    pub fn new(config_path: PathBuf, config: ConfigSet) -> Arc<Pbx> {
+        let dbdir = config
+            .asterisk
+            .dir("astdbdir")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/var/lib/asterisk"));
+        let astdb = match AstDb::open(&dbdir) {
+            Ok(db) => db,
+            Err(e) => {
+                crate::logger::warning(
+                    "db",
+                    &format!(
+                        "Unable to open Asterisk database '{}': {e}; using memory",
+                        dbdir.join("astdb.sqlite3").display()
+                    ),
+                );
+                AstDb::memory()
+            }
+        };
+        Self::with_db(config_path, config, astdb)
+    }
+
+    pub fn with_db(config_path: PathBuf, config: ConfigSet, astdb: AstDb) -> Arc<Pbx> {
+        let compiled = Compiled::new(Arc::new(config.extensions.clone()));
+        let mut globals = Vars::default();
+        for (n, v) in &compiled.globals {
+            globals.set(n, Some(v));
+        }
+        let now = (Instant::now(), SystemTime::now());
+        let systemname = config
+            .asterisk
+            .systemname
+            .as_ref()
+            .map(|s| s.value.clone())
+            .unwrap_or_default();
+        let default_language = config.asterisk.default_language().to_string();
+        Arc::new(Pbx {
+            dialplan: RwLock::new(Arc::new(compiled)),
+            globals: RwLock::new(globals),
+            config: RwLock::new(Arc::new(config)),
+            config_path,
+            astdb,
+            groups: Mutex::new(Vec::new()),
+            channels: Mutex::new(BTreeMap::new()),
+            started: now,
+            last_reload: Mutex::new(now),
+            processed: AtomicU64::new(0),
+            local_seq: AtomicU32::new(0),
+            uid_seq: AtomicU64::new(0),
+            shutting_down: AtomicBool::new(false),
+            shutdown: tokio::sync::Notify::new(),
+            systemname,
+            default_language,
+        })
+    }
+
+    /// The dialplan in force. A channel keeps the one it started with until it ends.
+    pub fn dialplan(&self) -> Arc<Compiled> {
+        self.dialplan.read().unwrap().clone()
+    }
+
+    /// Read the config again and swap the dialplan in whole. On an error nothing changes
+    /// and the reason is returned.
+    pub fn reload_dialplan(&self) -> Result<usize, String> {
+        let cfg = ConfigSet::load(&self.config_path);
+        let dp = &cfg.extensions;
+        if dp.not_loaded {
+            let why = dp
+                .diagnostics
+                .iter()
+                .find(|d| d.severity == crate::diag::Severity::Error)
+                .map(|d| format!("{}:{}: {}", d.span.file_name(), d.span.line, d.message))
+                .unwrap_or_else(|| "extensions.conf could not be loaded".into());
+            return Err(why);
+        }
+        let compiled = Compiled::new(Arc::new(dp.clone()));
+        let n = compiled.contexts.len();
+        {
+            // [globals] are set again from the file, as pbx_config does without
+            // clearglobalvars: new values replace old ones, others stay.
+            let mut g = self.globals.write().unwrap();
+            if dp.general.clearglobalvars {
+                *g = Vars::default();
+            }
+            for (name, v) in &compiled.globals {
+                g.set(name, Some(v));
+            }
+        }
+        *self.dialplan.write().unwrap() = Arc::new(compiled);
+        *self.config.write().unwrap() = Arc::new(cfg);
+        *self.last_reload.lock().unwrap() = (Instant::now(), SystemTime::now());
+        Ok(n)
+    }
+
+    pub fn global(&self, name: &str) -> Option<String> {
+        self.globals.read().unwrap().get(name).map(str::to_string)
+    }
+
+    /// `pbx_builtin_setvar_helper(NULL, ...)`: set a global, with Asterisk's verbose line.
+    pub fn set_global(&self, name: &str, value: Option<&str>) {
+        if let Some(v) = value {
+            crate::logger::verb(2, &format!("Setting global variable '{name}' to '{v}'"));
+        }
+        self.globals.write().unwrap().set(name, value);
+    }
+
+    /// The next Local channel pair number (`Local/x@y-0000000a`).
+    pub fn next_local_seq(&self) -> u32 {
+        self.local_seq.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// A unique id: `<epoch>.<n>` as Asterisk's (`1700000000.12`).
+    pub fn next_uniqueid(&self) -> String {
+        let n = self.uid_seq.fetch_add(1, Ordering::Relaxed);
+        let secs = self
+            .started
+            .1
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        format!("{secs}.{n}")
+    }
+
+    pub fn register(&self, h: Arc<ChannelHandle>) {
+        self.channels.lock().unwrap().insert(h.name.clone(), h);
+    }
+
+    pub fn unregister(&self, name: &str) {
+        self.channels.lock().unwrap().remove(name);
+        self.groups.lock().unwrap().retain(|g| g.channel != name);
+    }
+
+    pub fn find_channel(&self, name: &str) -> Option<Arc<ChannelHandle>> {
+        let chans = self.channels.lock().unwrap();
+        chans.get(name).cloned().or_else(|| {
+            chans
+                .values()
+                .find(|h| h.name.eq_ignore_ascii_case(name))
+                .cloned()
+        })
+    }
+
+    pub fn active_channels(&self) -> Vec<Arc<ChannelHandle>> {
+        self.channels.lock().unwrap().values().cloned().collect()
+    }
+}

@@ -4,6 +4,7 @@ pub mod apps;
 pub mod astdb;
 pub mod channel;
 pub mod config;
+pub mod console;
 pub mod diag;
 pub mod dialplan;
 pub mod funcs;

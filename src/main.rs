@@ -117,14 +117,7 @@ fn main() -> ExitCode {
         println!("zvezda {}", env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
     }
-    let _ = (
-        cli.no_color,
-        cli.quiet,
-        cli.core_dump,
-        cli.foreground,
-        cli.console,
-        cli.verbose,
-    );
+    let _ = (cli.no_color, cli.quiet, cli.core_dump);
     match &cli.command {
         Some(Command::Check { path }) => {
             let p = config_path(path.clone(), &cli);
@@ -186,67 +179,180 @@ fn main() -> ExitCode {
         }
         None => {
             if cli.remote || cli.reconnect || cli.execute.is_some() {
-                // The control socket arrives with the console work (dialplan issue); until then
-                // there is never a server to reach, and we say so the way Asterisk does.
-                eprintln!("Unable to connect to remote zvezda (does /var/run/asterisk/asterisk.ctl exist?)");
-                return ExitCode::from(1);
+                return remote(&cli);
             }
-            // Foreground (-c/-f): load the configuration and serve the local console. Calls
-            // (channels, SIP, media) arrive with the dialplan, SIP and media issues.
-            let p = config_path(None, &cli);
-            let set = match load(&p) {
-                Ok(s) => s,
-                Err(code) => return code,
+            run_server(&cli)
+        }
+    }
+}
+
+/// `-r`, `-R`, `-x`: talk to a running server over its control socket.
+fn remote(cli: &Cli) -> ExitCode {
+    let p = config_path(None, cli);
+    let set = match load(&p) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let sock = zvezda::console::server::socket_path(&set);
+    let r = match &cli.execute {
+        Some(cmd) => zvezda::console::remote::execute(&sock, cmd, i32::from(cli.verbose)),
+        None => {
+            let v = if cli.verbose > 0 {
+                i32::from(cli.verbose)
+            } else {
+                3
             };
-            for d in set
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity != zvezda::diag::Severity::Info)
-            {
-                eprintln!("{d}");
+            zvezda::console::remote::interactive(&sock, v)
+        }
+    };
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Run the PBX: the control socket, and with `-c` the console on stdin/stdout.
+fn run_server(cli: &Cli) -> ExitCode {
+    use std::sync::Arc;
+    use zvezda::console::{self, CliCtx, Stop};
+    let p = config_path(None, cli);
+    let set = match load(&p) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let conf_verbose = set
+        .asterisk
+        .verbose
+        .as_ref()
+        .map(|v| v.value as i32)
+        .unwrap_or(0);
+    let verbose = i32::from(cli.verbose).max(conf_verbose);
+    // The foreground console: verbose and log lines on stdout.
+    let stdout_sink = (cli.console || cli.foreground).then(|| {
+        Arc::new(zvezda::logger::add_sink(
+            verbose,
+            true,
+            Arc::new(|line: &str| {
+                let mut o = std::io::stdout().lock();
+                let _ = std::io::Write::write_all(&mut o, line.as_bytes());
+                let _ = std::io::Write::flush(&mut o);
+            }),
+        ))
+    });
+    for d in set
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == zvezda::diag::Severity::Error)
+    {
+        zvezda::logger::error("config.c", &d.to_string());
+    }
+    let sock = console::server::socket_path(&set);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let code = rt.block_on(async {
+        let pbx = zvezda::pbx::Pbx::new(p.clone(), set);
+        let (stop_tx, mut stop_rx) = tokio::sync::mpsc::unbounded_channel::<Stop>();
+        let server = tokio::spawn(console::server::serve(
+            pbx.clone(),
+            sock.clone(),
+            stop_tx.clone(),
+        ));
+        // Give the socket a moment to bind (or fail) before saying we are ready.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        if server.is_finished() {
+            if let Ok(Err(e)) = server.await {
+                eprintln!("Unable to create control socket {}: {e}", sock.display());
             }
-            println!(
-                "zvezda {} loaded {} ({} contexts, {} SIP peers)",
+            return ExitCode::from(1);
+        }
+        zvezda::logger::verb(
+            1,
+            &format!(
+                "zvezda {} (Asterisk 20 compatible) on {}",
                 env!("CARGO_PKG_VERSION"),
-                p.display(),
-                set.extensions.contexts.len(),
-                set.sip.peers.len()
-            );
-            println!("Call handling is not in this build yet: console commands only (dialplan show, core show version, core stop now).");
-            if !cli.console {
-                return ExitCode::SUCCESS;
-            }
-            let stdin = std::io::stdin();
-            let mut line = String::new();
-            loop {
-                print!("*CLI> ");
-                let _ = std::io::Write::flush(&mut std::io::stdout());
-                line.clear();
-                match stdin.read_line(&mut line) {
-                    Ok(0) | Err(_) => return ExitCode::SUCCESS,
-                    Ok(_) => {}
-                }
-                let words: Vec<&str> = line.split_whitespace().collect();
-                match words.as_slice() {
-                    [] => {}
-                    ["dialplan", "show", rest @ ..] if rest.len() <= 1 => {
-                        print!(
-                            "{}",
-                            zvezda::dialplan::show::dialplan_show(
-                                &set.extensions,
-                                rest.first().copied()
-                            )
-                            .0
-                        )
+                p.display()
+            ),
+        );
+        println!("Asterisk Ready.");
+        if cli.console {
+            let pbx2 = pbx.clone();
+            let tx = stop_tx.clone();
+            let console_sink = stdout_sink.clone();
+            let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin());
+            std::thread::spawn(move || {
+                let stdin = std::io::stdin();
+                let mut line = String::new();
+                loop {
+                    if interactive {
+                        print!("*CLI> ");
+                        let _ = std::io::Write::flush(&mut std::io::stdout());
                     }
-                    ["core", "show", "version"] => println!("zvezda {}", env!("CARGO_PKG_VERSION")),
-                    ["core", "stop", ..] | ["exit"] | ["quit"] => return ExitCode::SUCCESS,
-                    _ => println!(
-                        "No such command '{}' (type 'core show help' for other commands)",
-                        line.trim()
-                    ),
+                    line.clear();
+                    match stdin.read_line(&mut line) {
+                        // stdin closed: the console goes quiet, the server keeps running.
+                        Ok(0) | Err(_) => return,
+                        Ok(_) => {}
+                    }
+                    let cmd = line.trim();
+                    if cmd == "exit" || cmd == "quit" {
+                        let _ = tx.send(Stop::Now);
+                        return;
+                    }
+                    let mut ctx = CliCtx {
+                        pbx: &pbx2,
+                        out: String::new(),
+                        verbose: console_sink.as_deref(),
+                        stop: None,
+                    };
+                    console::execute(&mut ctx, cmd);
+                    print!("{}", ctx.out);
+                    let _ = std::io::Write::flush(&mut std::io::stdout());
+                    if let Some(s) = ctx.stop {
+                        let _ = tx.send(s);
+                    }
                 }
+            });
+        }
+        let stop = tokio::select! {
+            s = stop_rx.recv() => s.unwrap_or(Stop::Now),
+            _ = tokio::signal::ctrl_c() => Stop::Now,
+            _ = terminate() => Stop::Now,
+        };
+        if stop == Stop::Gracefully {
+            pbx.shutting_down
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            while pbx.active_calls() > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
         }
+        for h in pbx.active_channels() {
+            h.softhangup();
+        }
+        let _ = std::fs::remove_file(&sock);
+        drop(stdout_sink);
+        ExitCode::SUCCESS
+    });
+    rt.shutdown_timeout(std::time::Duration::from_millis(200));
+    code
+}
+
+/// SIGTERM, as systemd sends it.
+async fn terminate() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut s) => {
+            s.recv().await;
+        }
+        Err(_) => std::future::pending::<()>().await,
     }
 }

@@ -108,12 +108,14 @@ pub async fn run(chan: &mut Channel, pbx: &Arc<Pbx>) {
     let dp = pbx.dialplan();
     pbx.processed
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    pbx.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     run_loop(chan, pbx, &dp).await;
     // The channel is hanging up: run `h` in the context it ended in.
     let callerid = cid(chan);
     if dp.exists(&chan.context, "h", 1, callerid.as_deref()) {
         run_h(chan, pbx, &dp).await;
     }
+    pbx.calls.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// The main loop, without the `h` extension. Returns when the call is done.

@@ -35,6 +35,8 @@ pub struct Pbx {
     pub last_reload: Mutex<(Instant, SystemTime)>,
     /// Calls that ran (`core show channels`: "N calls processed").
     pub processed: AtomicU64,
+    /// Channels running the PBX loop now.
+    pub calls: AtomicU64,
     local_seq: AtomicU32,
     uid_seq: AtomicU64,
     pub shutting_down: AtomicBool,
@@ -93,6 +95,7 @@ impl Pbx {
             started: now,
             last_reload: Mutex::new(now),
             processed: AtomicU64::new(0),
+            calls: AtomicU64::new(0),
             local_seq: AtomicU32::new(0),
             uid_seq: AtomicU64::new(0),
             shutting_down: AtomicBool::new(false),
@@ -186,6 +189,10 @@ impl Pbx {
                 .find(|h| h.name.eq_ignore_ascii_case(name))
                 .cloned()
         })
+    }
+
+    pub fn active_calls(&self) -> usize {
+        self.calls.load(Ordering::Relaxed) as usize
     }
 
     pub fn active_channels(&self) -> Vec<Arc<ChannelHandle>> {

@@ -276,14 +276,19 @@ fn run_server(cli: &Cli) -> ExitCode {
             }
             return ExitCode::from(1);
         }
-        zvezda::logger::verb(
-            1,
-            &format!(
-                "zvezda {} (Asterisk 20 compatible) on {}",
-                env!("CARGO_PKG_VERSION"),
-                p.display()
-            ),
-        );
+        {
+            let cfg = pbx.config.read().unwrap();
+            zvezda::logger::verb(
+                1,
+                &format!(
+                    "zvezda {} (Asterisk 20 compatible) on {}: {} contexts, {} SIP peers",
+                    env!("CARGO_PKG_VERSION"),
+                    p.display(),
+                    cfg.extensions.contexts.len(),
+                    cfg.sip.peers.len()
+                ),
+            );
+        }
         println!("Asterisk Ready.");
         if cli.console {
             let pbx2 = pbx.clone();

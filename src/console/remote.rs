@@ -116,6 +116,9 @@ pub fn interactive(path: &Path, verbose: i32) -> Result<(), String> {
     let mut s = connect(path)?;
     let io = |e: std::io::Error| e.to_string();
     write_frame(&mut s, b'H', verbose.to_string().as_bytes()).map_err(io)?;
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return piped(s);
+    }
     let mut reader = s.try_clone().map_err(io)?;
     let (mtx, mrx) = mpsc::channel::<Vec<String>>();
     let (etx, erx) = mpsc::channel::<()>();
@@ -180,5 +183,46 @@ pub fn interactive(path: &Path, verbose: i32) -> Result<(), String> {
         }
     }
     let _ = rl.save_history(&history);
+    Ok(())
+}
+
+/// `-r` with commands on a pipe: no line editing, output and verbose lines as they come.
+fn piped(mut s: UnixStream) -> Result<(), String> {
+    let io = |e: std::io::Error| e.to_string();
+    let mut reader = s.try_clone().map_err(io)?;
+    let (etx, erx) = mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let mut out = std::io::stdout();
+        while let Ok(Some((k, p))) = read_frame(&mut reader) {
+            match k {
+                b'O' | b'L' => {
+                    let _ = out.write_all(&p);
+                    let _ = out.flush();
+                }
+                b'E' => {
+                    let _ = etx.send(());
+                }
+                _ => {}
+            }
+        }
+    });
+    let stdin = std::io::stdin();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match std::io::BufRead::read_line(&mut stdin.lock(), &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let cmd = line.trim();
+        if cmd.is_empty() {
+            continue;
+        }
+        if cmd == "exit" || cmd == "quit" {
+            break;
+        }
+        write_frame(&mut s, b'C', cmd.as_bytes()).map_err(io)?;
+        let _ = erx.recv_timeout(std::time::Duration::from_secs(30));
+    }
     Ok(())
 }

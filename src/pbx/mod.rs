@@ -116,10 +116,14 @@ impl Pbx {
         let cfg = ConfigSet::load(&self.config_path);
         let dp = &cfg.extensions;
         if dp.not_loaded {
-            let why = dp
+            let why = cfg
                 .diagnostics
                 .iter()
-                .find(|d| d.severity == crate::diag::Severity::Error)
+                .chain(dp.diagnostics.iter())
+                .find(|d| {
+                    d.severity == crate::diag::Severity::Error
+                        && d.span.file_name().contains("extensions")
+                })
                 .map(|d| format!("{}:{}: {}", d.span.file_name(), d.span.line, d.message))
                 .unwrap_or_else(|| "extensions.conf could not be loaded".into());
             return Err(why);

@@ -1,0 +1,114 @@
+//! A real zvezda server for tests: started in the foreground on a config folder, its
+//! stdout collected line by line, driven with `zvezda -rx` over the control socket.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_zvezda");
+
+pub struct Server {
+    child: Child,
+    pub conf: PathBuf,
+    pub lines: Arc<Mutex<Vec<String>>>,
+    pub dir: tempfile::TempDir,
+}
+
+impl Server {
+    pub fn start(etc: &Path) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("asterisk.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "[directories]\nastetcdir => {}\nastrundir => {}/run\nastdbdir => {}/db\n",
+                etc.display(),
+                dir.path().display(),
+                dir.path().display()
+            ),
+        )
+        .unwrap();
+        let mut child = Command::new(BIN)
+            .args(["-f", "-c", "-n", "-vvv", "-C"])
+            .arg(&conf)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start zvezda");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let out = child.stdout.take().unwrap();
+        let l2 = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                l2.lock().unwrap().push(line);
+            }
+        });
+        let s = Server {
+            child,
+            conf,
+            lines,
+            dir,
+        };
+        let t0 = Instant::now();
+        while !s
+            .lines
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l == "Asterisk Ready.")
+        {
+            assert!(
+                t0.elapsed() < Duration::from_secs(20),
+                "zvezda did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        s
+    }
+
+    pub fn rx(&self, cmd: &str) -> String {
+        let out = Command::new(BIN)
+            .arg("-C")
+            .arg(&self.conf)
+            .arg("-rx")
+            .arg(cmd)
+            .output()
+            .expect("zvezda -rx");
+        assert!(out.status.success(), "-rx {cmd}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Wait until no channel is left (the case is over).
+    pub fn wait_idle(&self) {
+        let t0 = Instant::now();
+        loop {
+            let out = self.rx("core show channels count");
+            if out.contains("\n0 active channels") || out.starts_with("0 active channels") {
+                return;
+            }
+            assert!(
+                t0.elapsed() < Duration::from_secs(15),
+                "calls did not end: {out}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.rx("core stop now");
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_secs(3) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+    }
+}

@@ -16,7 +16,10 @@ pub static APP: App = App {
 };
 
 fn exec(chan: &mut Channel, _pbx: &Arc<Pbx>, data: &str) -> AppResult {
-    let parts = super::separate_args(data, ',', false, 2);
+    if data.is_empty() {
+        return AppResult::Continue;
+    }
+    let parts = super::separate_args(data, ',', true, 2);
     let (level, msg) = match parts.as_slice() {
         [l, m] => (l.trim().to_ascii_uppercase(), m.as_str()),
         _ => {
@@ -24,14 +27,13 @@ fn exec(chan: &mut Channel, _pbx: &Arc<Pbx>, data: &str) -> AppResult {
             return AppResult::Continue;
         }
     };
-    let text = format!(
-        "Ext. {} @ {} - {}: {}",
-        chan.exten, chan.context, chan.priority, msg
-    );
+    // Asterisk logs it as if from file "Ext. <exten>", line <priority>, function
+    // "@ <context>": `NOTICE[pid]: Ext. 100:9 @ apps: text`.
+    let origin = format!("Ext. {}:{} @ {}", chan.exten, chan.priority, chan.context);
     match level.as_str() {
-        "ERROR" => crate::logger::log(Level::Error, "app_verbose.c", &text),
-        "WARNING" => crate::logger::log(Level::Warning, "app_verbose.c", &text),
-        "NOTICE" => crate::logger::log(Level::Notice, "app_verbose.c", &text),
+        "ERROR" => crate::logger::log(Level::Error, &origin, msg),
+        "WARNING" => crate::logger::log(Level::Warning, &origin, msg),
+        "NOTICE" => crate::logger::log(Level::Notice, &origin, msg),
         "VERBOSE" => crate::logger::verb(1, msg),
         "DEBUG" | "DTMF" | "SECURITY" => {}
         _ => crate::logger::error("app_verbose.c", &format!("Unknown log level: '{level}'")),

@@ -16,7 +16,10 @@ pub static APP: App = App {
 };
 
 fn exec(_chan: &mut Channel, _pbx: &Arc<Pbx>, data: &str) -> AppResult {
-    let parts = super::separate_args(data, ',', false, 2);
+    if data.is_empty() {
+        return AppResult::Continue;
+    }
+    let parts = super::separate_args(data, ',', true, 2);
     let (level, msg) = match parts.as_slice() {
         [m] => ("0", m.as_str()),
         [l, m] => (l.as_str(), m.as_str()),

@@ -43,11 +43,22 @@ async fn spawn(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) -> Spawn {
     };
     let step = found.step;
     let Some(app) = apps::find(&step.app) else {
+        // What Asterisk does for an application it does not have: warn and hang up. Say
+        // too when it is an Asterisk application that a later zvezda build brings.
+        let why = match crate::lint::catalog::app_support(&step.app) {
+            crate::lint::catalog::Support::Planned(issue) => {
+                format!(" (not in this zvezda build yet: {issue})")
+            }
+            _ if crate::lint::catalog::app_name(&step.app).is_some() => {
+                " (an Asterisk application zvezda does not provide)".to_string()
+            }
+            _ => String::new(),
+        };
         logger::warning(
             "pbx.c",
             &format!(
-                "No application '{}' for extension ({}, {}, {})",
-                step.app, chan.context, chan.exten, chan.priority
+                "No application '{}' for extension ({}, {}, {}){}",
+                step.app, chan.context, chan.exten, chan.priority, why
             ),
         );
         return Spawn::Ran(AppResult::Hangup);

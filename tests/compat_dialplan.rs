@@ -48,6 +48,19 @@ fn hide_seq(l: &str) -> String {
     out
 }
 
+/// The levels of the log lines (`[date] WARNING[pid]: ...`).
+fn log_levels(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|l| l.starts_with('['))
+        .filter_map(|l| {
+            let rest = l.split_once("] ")?.1;
+            let level = rest.split(['[', ':']).next()?;
+            matches!(level, "WARNING" | "NOTICE" | "ERROR").then(|| level.to_string())
+        })
+        .collect()
+}
+
 /// Run every case of a suite; returns the failures as (id, diff).
 fn run_suite(suite: &Path) -> (usize, Vec<(String, String)>) {
     let server = Server::start(suite);
@@ -67,7 +80,25 @@ fn run_suite(suite: &Path) -> (usize, Vec<(String, String)>) {
         server.wait_idle();
         // Lines may still be in the pipe: give the reader a moment.
         std::thread::sleep(Duration::from_millis(50));
-        let got = normalise(&server.lines.lock().unwrap()[start..]);
+        let window = server.lines.lock().unwrap()[start..].to_vec();
+        let got = normalise(&window);
+        // Where Asterisk logged warnings, zvezda logs them too, at the same levels and in
+        // the same order (in its own words).
+        let log_path = suite.join("expected").join(format!("{id}.log"));
+        let want_levels: Vec<String> = std::fs::read_to_string(&log_path)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split_once(':').map(|(lv, _)| lv.to_string()))
+            .collect();
+        if !want_levels.is_empty() {
+            let got_levels = log_levels(&window);
+            if got_levels != want_levels {
+                failures.push((
+                    format!("{id}.log"),
+                    format!("log levels: Asterisk {want_levels:?}, zvezda {got_levels:?}\n"),
+                ));
+            }
+        }
         if got != expected {
             let diff = similar::TextDiff::from_lines(&expected, &got)
                 .unified_diff()

@@ -56,7 +56,13 @@ fn substitute_into(chan: &mut Channel, pbx: &Pbx, templ: &str, out: &mut String)
                 };
                 match crate::dialplan::expr::evaluate(&expr) {
                     Ok(v) => out.push_str(&v),
-                    Err(e) => crate::logger::warning("ast_expr2.fl", &e.message),
+                    Err(e) => {
+                        crate::logger::warning("ast_expr2.fl", &e.message);
+                        crate::logger::warning(
+                            "ast_expr2.fl",
+                            "If you have questions, please refer to https://docs.asterisk.org/Configuration/Dialplan/Variables/Channel-Variables/",
+                        );
+                    }
                 }
             }
             _ => {

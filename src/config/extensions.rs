@@ -156,9 +156,10 @@ impl Context {
         // the place: loading 100,000 extensions stays O(n log n).
         let search = self.extensions.binary_search_by(|e| {
             ext_cmp(&e.exten, &exten).then_with(|| match (&e.cid, &cid) {
+                // Caller-id specific extensions come before the plain one (ast_add_extension2).
                 (None, None) => Ordering::Equal,
-                (None, Some(_)) => Ordering::Less,
-                (Some(_), None) => Ordering::Greater,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(_), None) => Ordering::Less,
                 (Some(a), Some(b)) => ext_cmp(a, b),
             })
         });

@@ -468,3 +468,145 @@ impl Trie {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ConfigSet;
+
+    fn compile(ext: &str) -> Compiled {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("extensions.conf"), ext).unwrap();
+        let set = ConfigSet::load(dir.path());
+        Compiled::new(Arc::new(set.extensions))
+    }
+
+    /// The reference: Asterisk's linear walk over the sorted list.
+    fn linear<'a>(dp: &'a Compiled, ctx: &str, num: &str, prio: i32) -> Option<&'a str> {
+        let c = dp.context(ctx)?;
+        c.exts
+            .iter()
+            .filter(|e| e.cid.is_none())
+            .find(|e| super::super::pattern::matches(&e.exten, num) && e.step(prio).is_some())
+            .map(|e| e.step(prio).unwrap().data.as_str())
+    }
+
+    const PREC: &str = "[prec]
+exten => _X.,1,NoOp(X-dot)
+exten => _XX.,1,NoOp(XX-dot)
+exten => _1XXX,1,NoOp(1XXX)
+exten => _1NXX,1,NoOp(1NXX)
+exten => _1[0-5]XX,1,NoOp(1[0-5]XX)
+exten => 1234,1,NoOp(literal 1234)
+exten => _1!,1,NoOp(1-bang)
+exten => _Z.,1,NoOp(Z-dot)
+exten => _[*#]X.,1,NoOp(star-or-hash)
+exten => _8[1-9]XXXXXXXXX,1,NoOp(intl-ish)
+exten => _+X.,1,NoOp(plus)
+exten => _NXX-XXXX,1,NoOp(seven)
+exten => 555-0000,1,NoOp(fluffy literal)
+exten => _[a-c]X,1,NoOp(letters)
+[prec2]
+exten => _[1-3]XX,1,NoOp([1-3]XX)
+exten => _1XX,1,NoOp(1XX)
+exten => _NXX,1,NoOp(NXX)
+exten => _X.,1,NoOp(X-dot)
+exten => _XXX,1,NoOp(XXX)
+exten => _0.,1,NoOp(0-dot)
+exten => _00X.,1,NoOp(00X-dot intl)
+";
+
+    #[test]
+    fn precedence_as_recorded_from_asterisk() {
+        let dp = compile(PREC);
+        let data = |c: &str, n: &str| {
+            dp.find(c, n, Want::Priority(1), None)
+                .map(|f| f.step.data.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(data("prec", "1234"), "literal 1234");
+        assert_eq!(data("prec", "1235"), "1[0-5]XX");
+        assert_eq!(data("prec", "1099"), "1[0-5]XX");
+        assert_eq!(data("prec", "12"), "1-bang");
+        assert_eq!(data("prec", "*12"), "star-or-hash");
+        assert_eq!(data("prec", "+74951234567"), "plus");
+        assert_eq!(data("prec", "5550000"), "fluffy literal");
+        assert_eq!(data("prec", "555-0000"), "fluffy literal");
+        assert_eq!(data("prec2", "123"), "1XX");
+        assert_eq!(data("prec2", "450"), "NXX");
+        assert_eq!(data("prec2", "004930123"), "00X-dot intl");
+    }
+
+    #[test]
+    fn index_agrees_with_the_linear_walk() {
+        let dp = compile(PREC);
+        let mut seed = 0x9E3779B97F4A7C15u64;
+        let alphabet = b"0123456789*#+abc";
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = 1 + (seed % 12) as usize;
+            let num: String = (0..len)
+                .map(|i| alphabet[((seed >> (i * 4)) % alphabet.len() as u64) as usize] as char)
+                .collect();
+            for ctx in ["prec", "prec2"] {
+                let got = dp
+                    .find(ctx, &num, Want::Priority(1), None)
+                    .ok()
+                    .map(|f| f.step.data.as_str());
+                assert_eq!(got, linear(&dp, ctx, &num, 1), "{num}@{ctx}");
+            }
+        }
+    }
+
+    #[test]
+    fn priorities_fall_to_the_next_matching_extension() {
+        let dp = compile(
+            "[o]\nexten => _X.,1,NoOp(a)\nexten => _X.,2,NoOp(b)\nexten => _XXXX,3,NoOp(c)\n\
+             exten => 700,1,NoOp(lit)\n[top]\ninclude => o\nexten => 5,1,NoOp(top)\n",
+        );
+        let at = |n: &str, p: i32| {
+            dp.find("o", n, Want::Priority(p), None)
+                .map(|f| f.step.data.clone())
+                .ok()
+        };
+        assert_eq!(at("1002", 1).as_deref(), Some("a"));
+        assert_eq!(at("1002", 2).as_deref(), Some("b"));
+        assert_eq!(at("1002", 3).as_deref(), Some("c"));
+        assert_eq!(at("1002", 4), None);
+        assert_eq!(at("700", 1).as_deref(), Some("lit"));
+        assert_eq!(at("700", 2).as_deref(), Some("b"));
+        assert_eq!(at("55555", 3), None);
+        // Through an include, found in the included context but reported for the asked one.
+        let f = dp.find("top", "1002", Want::Priority(3), None).unwrap();
+        assert_eq!(f.context, "o");
+        assert!(matches!(
+            dp.find("top", "1002", Want::Priority(9), None),
+            Err(Status::NoPriority)
+        ));
+        assert!(matches!(
+            dp.find("nosuch", "1", Want::Priority(1), None),
+            Err(Status::NoContext)
+        ));
+        assert_eq!(dp.find_label("o", "1002", "x", None), None);
+    }
+
+    #[test]
+    fn callerid_specific_extensions_come_first() {
+        let dp = compile(
+            "[c]\nexten => 90/5551234,1,NoOp(from 5551234)\nexten => 90,1,NoOp(anyone)\n\
+             exten => 91/_555XXXX,1,NoOp(pattern cid)\n",
+        );
+        let data = |n: &str, cid: Option<&str>| {
+            dp.find("c", n, Want::Priority(1), cid)
+                .map(|f| f.step.data.clone())
+                .ok()
+        };
+        assert_eq!(data("90", Some("5551234")).as_deref(), Some("from 5551234"));
+        assert_eq!(data("90", Some("5550000")).as_deref(), Some("anyone"));
+        assert_eq!(data("90", None).as_deref(), Some("anyone"));
+        assert_eq!(data("91", Some("5559876")).as_deref(), Some("pattern cid"));
+        assert_eq!(data("91", Some("999")), None);
+    }
+}

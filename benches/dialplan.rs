@@ -100,6 +100,16 @@ fn steps() {
 }
 
 fn main() {
-    lookup();
-    steps();
+    // `cargo bench --bench dialplan -- lookup` runs one part.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let run = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
+    if run("lookup") {
+        lookup();
+    }
+    if run("steps") {
+        steps();
+    }
 }

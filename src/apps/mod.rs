@@ -16,6 +16,7 @@ pub mod congestion;
 pub mod dbdeltree;
 pub mod dial;
 pub mod execif;
+pub mod followme;
 pub mod gosub;
 pub mod gosubif;
 pub mod goto;
@@ -74,6 +75,7 @@ pub static APPS: &[&App] = &[
     &dbdeltree::APP,
     &dial::APP,
     &execif::APP,
+    &followme::APP,
     &gosub::APP,
     &gosubif::APP,
     &goto::APP,

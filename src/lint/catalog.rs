@@ -561,7 +561,7 @@ pub fn func_name(name: &str) -> Option<&'static str> {
 }
 
 /// Registered in this build, but what matters about them comes with a later issue.
-const PARTIAL_APPS: &[(&str, &str)] = &[("Dial", SIP)];
+const PARTIAL_APPS: &[(&str, &str)] = &[("Dial", SIP), ("FollowMe", FEATURES)];
 
 pub fn app_support(name: &str) -> Support {
     if let Some((_, issue)) = PARTIAL_APPS

@@ -157,7 +157,7 @@ fn exec<'a>(chan: &'a mut Channel, pbx: &'a Arc<Pbx>, data: String) -> AppFuture
             let Some((tech, resource)) = target.split_once('/') else {
                 crate::logger::warning(
                     "app_dial.c",
-                    &format!("Dial argument takes format (technology/resource)"),
+                    "Dial argument takes format (technology/resource)",
                 );
                 continue;
             };

@@ -30,7 +30,7 @@ pub fn goto(chan: &mut Channel, pbx: &Pbx, target: &str) -> AppResult {
             );
             AppResult::Continue
         }
-        Err(()) => AppResult::Hangup,
+        Err(_) => AppResult::Hangup,
     }
 }
 

@@ -185,16 +185,20 @@ pub fn separate_args(data: &str, delim: char, remove: bool, max: usize) -> Vec<S
     out
 }
 
+/// Why a Goto target could not be used (the warning has been logged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadTarget;
+
 /// `ast_parseable_goto` + `ast_explicit_goto` while the PBX loop runs: set the channel to
 /// one before the target priority (the loop adds one). Labels are looked up in the target
 /// extension; `+N`/`-N` are relative. Err when the priority is neither a number nor a label.
-pub fn parseable_goto(chan: &mut Channel, pbx: &Pbx, target: &str) -> Result<(), ()> {
+pub fn parseable_goto(chan: &mut Channel, pbx: &Pbx, target: &str) -> Result<(), BadTarget> {
     if target.is_empty() {
         crate::logger::warning(
             "pbx.c",
             "Goto requires an argument ([[context,]extension,]priority)",
         );
-        return Err(());
+        return Err(BadTarget);
     }
     let mut parts = target.splitn(4, ',');
     let a = parts.next();
@@ -229,7 +233,7 @@ pub fn parseable_goto(chan: &mut Channel, pbx: &Pbx, target: &str) -> Result<(),
                         "pbx.c",
                         &format!("Priority '{pri}' must be a number > 0, or valid label"),
                     );
-                    return Err(());
+                    return Err(BadTarget);
                 }
             }
         }

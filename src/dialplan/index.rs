@@ -60,8 +60,8 @@ pub struct Ctx {
     pub name: String,
     /// In `ext_cmp` order (then caller-id specific before plain).
     pub exts: Vec<Ext>,
-    literals: HashMap<String, Vec<u32>>,
-    trie: Trie,
+    literals: HashMap<String, Vec<u32>, FxBuild>,
+    trie: FrozenTrie,
     pub includes: Vec<Include>,
     pub ignorepats: Vec<String>,
 }
@@ -95,7 +95,7 @@ pub struct Found<'a> {
 #[derive(Debug)]
 pub struct Compiled {
     pub contexts: Vec<Ctx>,
-    by_name: HashMap<String, usize>,
+    by_name: HashMap<String, usize, FxBuild>,
     pub autofallthrough: bool,
     pub globals: Vec<(String, String)>,
     /// The parsed form, for `dialplan show`.
@@ -105,10 +105,10 @@ pub struct Compiled {
 impl Compiled {
     pub fn new(dp: Arc<Dialplan>) -> Compiled {
         let mut contexts = Vec::with_capacity(dp.contexts.len());
-        let mut by_name = HashMap::new();
+        let mut by_name = HashMap::default();
         for c in &dp.contexts {
             let mut exts = Vec::with_capacity(c.extensions.len());
-            let mut literals: HashMap<String, Vec<u32>> = HashMap::new();
+            let mut literals: HashMap<String, Vec<u32>, FxBuild> = HashMap::default();
             let mut trie = Trie::default();
             for e in &c.extensions {
                 let idx = exts.len() as u32;
@@ -131,7 +131,10 @@ impl Compiled {
                 if let Some(pat) = e.exten.strip_prefix('_') {
                     trie.insert(pat.as_bytes(), idx);
                 } else {
-                    literals.entry(norm(&e.exten)).or_default().push(idx);
+                    literals
+                        .entry(norm(&e.exten).into_owned())
+                        .or_default()
+                        .push(idx);
                 }
                 exts.push(Ext {
                     name: e.name.clone(),
@@ -154,7 +157,7 @@ impl Compiled {
                 name: c.name.clone(),
                 exts,
                 literals,
-                trie,
+                trie: trie.freeze(),
                 includes,
                 ignorepats: c.ignorepats.iter().map(|(p, _)| p.clone()).collect(),
             });
@@ -206,8 +209,8 @@ impl Compiled {
         if *status < Status::NoExtension {
             *status = Status::NoExtension;
         }
-        let mut cands: Vec<u32> = Vec::new();
-        if let Some(v) = ctx.literals.get(norm(exten).as_str()) {
+        let mut cands: Vec<u32> = Vec::with_capacity(8);
+        if let Some(v) = ctx.literals.get(norm(exten).as_ref()) {
             cands.extend_from_slice(v);
         }
         let lit = cands.len();
@@ -284,13 +287,40 @@ impl Compiled {
 }
 
 /// Literal extensions compare without `-` and spaces.
-fn norm(s: &str) -> String {
+fn norm(s: &str) -> std::borrow::Cow<'_, str> {
     if s.bytes().any(|b| b == b'-' || b == b' ') {
-        s.chars().filter(|&c| c != '-' && c != ' ').collect()
+        s.chars()
+            .filter(|&c| c != '-' && c != ' ')
+            .collect::<String>()
+            .into()
     } else {
-        s.to_string()
+        s.into()
     }
 }
+
+/// FxHash (as rustc uses): extension names and context names are short, SipHash's cost
+/// would be most of a lookup.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
 
 /// A set of bytes, for one pattern position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -444,26 +474,100 @@ impl Trie {
         }
         self.nodes[n].end.push(idx);
     }
+}
 
-    /// Every pattern that matches `num` (unsorted, maybe repeated).
+/// The trie laid out flat for lookups: small nodes, children and pattern ids in shared
+/// arrays, so a walk touches a few cache lines per level.
+#[derive(Debug, Default)]
+struct FrozenTrie {
+    nodes: Vec<FNode>,
+    /// Single-byte children, per node contiguous and sorted.
+    singles: Vec<(u8, u32)>,
+    /// Set children: (index into `sets`, child).
+    multis: Vec<(u32, u32)>,
+    sets: Vec<ByteSet>,
+    /// Per node: the ids that end here, then those with `.`, then those with `!`.
+    ids: Vec<u32>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct FNode {
+    singles: u32,
+    multis: u32,
+    ids: u32,
+    n_singles: u16,
+    n_multis: u16,
+    n_end: u16,
+    n_dot: u16,
+    n_bang: u16,
+}
+
+impl Trie {
+    fn freeze(self) -> FrozenTrie {
+        let mut f = FrozenTrie::default();
+        f.nodes.reserve(self.nodes.len());
+        for n in &self.nodes {
+            let node = FNode {
+                singles: f.singles.len() as u32,
+                multis: f.multis.len() as u32,
+                ids: f.ids.len() as u32,
+                n_singles: n.single.len() as u16,
+                n_multis: n.multi.len() as u16,
+                n_end: n.end.len() as u16,
+                n_dot: n.dot.len() as u16,
+                n_bang: n.bang.len() as u16,
+            };
+            f.singles.extend_from_slice(&n.single);
+            for (set, child) in &n.multi {
+                f.multis.push((f.sets.len() as u32, *child));
+                f.sets.push(*set);
+            }
+            f.ids.extend_from_slice(&n.end);
+            f.ids.extend_from_slice(&n.dot);
+            f.ids.extend_from_slice(&n.bang);
+            f.nodes.push(node);
+        }
+        f
+    }
+}
+
+impl FrozenTrie {
     fn collect(&self, num: &[u8], out: &mut Vec<u32>) {
-        self.walk(0, num, out);
+        if !self.nodes.is_empty() {
+            self.walk(0, num, out);
+        }
     }
 
     fn walk(&self, n: usize, rest: &[u8], out: &mut Vec<u32>) {
-        let node = &self.nodes[n];
-        out.extend_from_slice(&node.bang);
+        let node = self.nodes[n];
+        let ids = node.ids as usize;
+        let (ne, nd, nb) = (
+            node.n_end as usize,
+            node.n_dot as usize,
+            node.n_bang as usize,
+        );
+        if nb > 0 {
+            out.extend_from_slice(&self.ids[ids + ne + nd..ids + ne + nd + nb]);
+        }
         let Some((&b, tail)) = rest.split_first() else {
-            out.extend_from_slice(&node.end);
+            if ne > 0 {
+                out.extend_from_slice(&self.ids[ids..ids + ne]);
+            }
             return;
         };
-        out.extend_from_slice(&node.dot);
-        if let Ok(i) = node.single.binary_search_by_key(&b, |x| x.0) {
-            self.walk(node.single[i].1 as usize, tail, out);
+        if nd > 0 {
+            out.extend_from_slice(&self.ids[ids + ne..ids + ne + nd]);
         }
-        for (s, child) in &node.multi {
-            if s.has(b) {
-                self.walk(*child as usize, tail, out);
+        let singles =
+            &self.singles[node.singles as usize..node.singles as usize + node.n_singles as usize];
+        if let Ok(i) = singles.binary_search_by_key(&b, |x| x.0) {
+            self.walk(singles[i].1 as usize, tail, out);
+        }
+        for &(set, child) in
+            &self.multis[node.multis as usize..node.multis as usize + node.n_multis as usize]
+        {
+            if self.sets[set as usize].has(b) {
+                self.walk(child as usize, tail, out);
             }
         }
     }

@@ -8,8 +8,39 @@ use crate::pbx::Pbx;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+pub mod array;
+pub mod csv_quote;
+pub mod cut;
+pub mod delete;
+pub mod eval;
+pub mod exists;
+pub mod fieldnum;
+pub mod fieldqty;
+pub mod filter;
 pub mod global;
+pub mod hash;
+pub mod r#if;
+pub mod iftime;
+pub mod isnull;
+pub mod keypadhash;
+pub mod len;
+pub mod listfilter;
 pub mod local;
+pub mod passthru;
+pub mod push;
+pub mod quote;
+pub mod regex_;
+pub mod replace;
+pub mod set;
+pub mod shift;
+pub mod sort;
+pub mod strbetween;
+pub mod strreplace;
+pub mod tolower;
+pub mod toupper;
+pub mod trim;
+pub(crate) mod util;
+pub mod variable_exists;
 
 pub type ReadFn = fn(&mut Channel, &Pbx, &str) -> Option<String>;
 pub type WriteFn = fn(&mut Channel, &Pbx, &str, &str);
@@ -27,7 +58,45 @@ pub struct Function {
 }
 
 /// Every function this build has.
-pub static FUNCS: &[&Function] = &[&global::FUNC, &local::FUNC];
+pub static FUNCS: &[&Function] = &[
+    &array::FUNC,
+    &csv_quote::FUNC,
+    &cut::FUNC,
+    &delete::FUNC,
+    &eval::FUNC,
+    &exists::FUNC,
+    &fieldnum::FUNC,
+    &fieldqty::FUNC,
+    &filter::FUNC,
+    &global::FUNC,
+    &hash::FUNC,
+    &hash::HASHKEYS,
+    &r#if::FUNC,
+    &iftime::FUNC,
+    &isnull::FUNC,
+    &keypadhash::FUNC,
+    &len::FUNC,
+    &listfilter::FUNC,
+    &local::FUNC,
+    &passthru::FUNC,
+    &push::FUNC,
+    &push::UNSHIFT,
+    &quote::FUNC,
+    &regex_::FUNC,
+    &replace::FUNC,
+    &set::FUNC,
+    &shift::FUNC,
+    &shift::POP,
+    &sort::FUNC,
+    &strbetween::FUNC,
+    &strreplace::FUNC,
+    &tolower::FUNC,
+    &toupper::FUNC,
+    &trim::FUNC,
+    &trim::LTRIM,
+    &trim::RTRIM,
+    &variable_exists::FUNC,
+];
 
 pub fn find(name: &str) -> Option<&'static Function> {
     static MAP: OnceLock<HashMap<&'static str, &'static Function>> = OnceLock::new();

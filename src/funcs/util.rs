@@ -256,6 +256,22 @@ pub fn test_env() -> (Channel, std::sync::Arc<Pbx>) {
     (chan, pbx)
 }
 
+/// A PBX running the given extensions.conf (tests).
+#[cfg(test)]
+pub fn test_env_with(extensions: &str) -> (Channel, std::sync::Arc<Pbx>) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("extensions.conf"), extensions).unwrap();
+    let cfg = crate::config::ConfigSet::load(dir.path());
+    let pbx = Pbx::with_db(dir.path().to_path_buf(), cfg, crate::astdb::AstDb::memory());
+    let chan = Channel::new(
+        "SIP/100-00000001".into(),
+        "1700000000.1".into(),
+        "default",
+        "100",
+    );
+    (chan, pbx)
+}
+
 /// Substitute `templ` on the channel (tests).
 #[cfg(test)]
 pub fn sub(chan: &mut Channel, pbx: &Pbx, templ: &str) -> String {

@@ -54,6 +54,7 @@ pub mod sha1;
 pub mod shift;
 pub mod sort;
 pub mod sprintf;
+pub mod sql_esc;
 pub mod stat;
 pub mod strbetween;
 pub mod strftime;
@@ -139,6 +140,8 @@ pub static FUNCS: &[&Function] = &[
     &shift::POP,
     &sort::FUNC,
     &sprintf::FUNC,
+    &sql_esc::BACKSLASHES,
+    &sql_esc::FUNC,
     &stat::FUNC,
     &strbetween::FUNC,
     &strftime::FUNC,

@@ -46,10 +46,19 @@ fn read(chan: &mut Channel, pbx: &Pbx, args: &str) -> Option<String> {
 mod tests {
     use crate::funcs::util::{sub, test_env};
 
+    /// String, find, replace, max, expected.
+    type Case = (
+        &'static str,
+        Option<&'static str>,
+        Option<&'static str>,
+        Option<&'static str>,
+        &'static str,
+    );
+
     #[test]
     fn asterisk_table() {
         let (mut c, p) = test_env();
-        let cases: [(&str, Option<&str>, Option<&str>, Option<&str>, &str); 10] = [
+        let cases: [Case; 10] = [
             (
                 "Weasels have eaten my telephone system",
                 Some("have eaten my"),

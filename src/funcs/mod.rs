@@ -8,8 +8,66 @@ use crate::pbx::Pbx;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+pub mod array;
+pub mod base64;
+pub mod callerid;
+pub mod channel;
+pub mod csv_quote;
+pub mod cut;
+pub mod db;
+pub mod db_delete;
+pub mod db_exists;
+pub mod db_keys;
+pub mod delete;
+pub mod dialplan_exists;
+pub mod env;
+pub mod eval;
+pub mod exists;
+pub mod fieldnum;
+pub mod fieldqty;
+pub mod filter;
 pub mod global;
+pub mod group;
+pub mod group_count;
+pub mod group_list;
+pub mod group_match_count;
+pub mod hash;
+pub mod r#if;
+pub mod iftime;
+pub mod inc;
+pub mod isnull;
+pub mod keypadhash;
+pub mod len;
+pub mod listfilter;
 pub mod local;
+pub mod math;
+pub mod md5;
+pub mod minmax;
+pub mod passthru;
+pub mod push;
+pub mod quote;
+pub mod rand;
+pub mod regex_;
+pub mod replace;
+pub mod set;
+pub mod sha1;
+pub mod shift;
+pub mod sort;
+pub mod sprintf;
+pub mod sql_esc;
+pub mod stat;
+pub mod strbetween;
+pub mod strftime;
+pub mod strptime;
+pub mod strreplace;
+pub mod timeout;
+pub mod tolower;
+pub mod toupper;
+pub mod trim;
+pub mod uri;
+pub(crate) mod util;
+pub mod valid_exten;
+pub mod variable_exists;
 
 pub type ReadFn = fn(&mut Channel, &Pbx, &str) -> Option<String>;
 pub type WriteFn = fn(&mut Channel, &Pbx, &str, &str);
@@ -27,7 +85,79 @@ pub struct Function {
 }
 
 /// Every function this build has.
-pub static FUNCS: &[&Function] = &[&global::FUNC, &local::FUNC];
+pub static FUNCS: &[&Function] = &[
+    &array::FUNC,
+    &base64::DECODE,
+    &base64::FUNC,
+    &callerid::FUNC,
+    &channel::FUNC,
+    &csv_quote::FUNC,
+    &cut::FUNC,
+    &db::FUNC,
+    &db_delete::FUNC,
+    &db_exists::FUNC,
+    &db_keys::FUNC,
+    &db_keys::KEYCOUNT,
+    &delete::FUNC,
+    &dialplan_exists::FUNC,
+    &env::FUNC,
+    &eval::FUNC,
+    &exists::FUNC,
+    &fieldnum::FUNC,
+    &fieldqty::FUNC,
+    &filter::FUNC,
+    &global::FUNC,
+    &group::FUNC,
+    &group_count::FUNC,
+    &group_list::FUNC,
+    &group_match_count::FUNC,
+    &hash::FUNC,
+    &hash::HASHKEYS,
+    &r#if::FUNC,
+    &iftime::FUNC,
+    &inc::DEC,
+    &inc::FUNC,
+    &isnull::FUNC,
+    &keypadhash::FUNC,
+    &len::FUNC,
+    &listfilter::FUNC,
+    &local::FUNC,
+    &math::FUNC,
+    &md5::FUNC,
+    &minmax::ABS,
+    &minmax::FUNC,
+    &minmax::MAX,
+    &passthru::FUNC,
+    &push::FUNC,
+    &push::UNSHIFT,
+    &quote::FUNC,
+    &rand::FUNC,
+    &regex_::FUNC,
+    &replace::FUNC,
+    &set::FUNC,
+    &sha1::FUNC,
+    &shift::FUNC,
+    &shift::POP,
+    &sort::FUNC,
+    &sprintf::FUNC,
+    &sql_esc::BACKSLASHES,
+    &sql_esc::FUNC,
+    &stat::FUNC,
+    &strbetween::FUNC,
+    &strftime::FUNC,
+    &strptime::FUNC,
+    &strreplace::FUNC,
+    &timeout::FUNC,
+    &tolower::FUNC,
+    &toupper::FUNC,
+    &trim::FUNC,
+    &trim::LTRIM,
+    &trim::RTRIM,
+    &uri::DECODE,
+    &uri::FUNC,
+    &valid_exten::FUNC,
+    &variable_exists::FUNC,
+];
 
 pub fn find(name: &str) -> Option<&'static Function> {
     static MAP: OnceLock<HashMap<&'static str, &'static Function>> = OnceLock::new();

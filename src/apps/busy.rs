@@ -17,15 +17,16 @@ pub static APP: App = App {
 /// `indicate_busy`: busy state, then wait `timeout` seconds (0 or empty: until hangup).
 pub async fn indicate(chan: &mut Channel, timeout: &str) -> AppResult {
     if chan.state != ChannelState::Up {
+        chan.hangupcause = 17;
         chan.set_state(ChannelState::Busy);
     }
     wait_timeout(chan, timeout).await;
     AppResult::Hangup
 }
 
-/// Wait the given seconds, or until hangup when none.
+/// `wait_for_hangup`: wait the given seconds, or until hangup when none are given.
 pub async fn wait_timeout(chan: &Channel, timeout: &str) {
-    match super::parse_seconds_ms(timeout).filter(|&ms| ms > 0) {
+    match super::parse_seconds_ms(timeout) {
         Some(ms) => {
             chan.safe_sleep(ms).await;
         }

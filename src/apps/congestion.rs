@@ -17,6 +17,10 @@ pub static APP: App = App {
 
 /// `indicate_congestion`.
 pub async fn indicate(chan: &mut Channel, timeout: &str) -> AppResult {
+    if chan.state != crate::channel::ChannelState::Up {
+        chan.hangupcause = 34;
+        chan.set_state(crate::channel::ChannelState::Busy);
+    }
     super::busy::wait_timeout(chan, timeout).await;
     AppResult::Hangup
 }

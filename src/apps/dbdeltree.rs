@@ -23,7 +23,13 @@ fn exec(_chan: &mut Channel, pbx: &Arc<Pbx>, data: &str) -> AppResult {
         return AppResult::Continue;
     }
     let (family, keytree) = data.split_once('/').unwrap_or((data, ""));
-    crate::logger::verb(3, &format!("DBdeltree: family={family}, keytree={keytree}"));
-    pbx.astdb.deltree(family, keytree);
+    if keytree.is_empty() {
+        crate::logger::verb(3, &format!("DBdeltree: family={family}"));
+    } else {
+        crate::logger::verb(3, &format!("DBdeltree: family={family}, keytree={keytree}"));
+    }
+    if pbx.astdb.deltree(family, keytree) < 0 {
+        crate::logger::verb(3, "DBdeltree: Error deleting key from database.");
+    }
     AppResult::Continue
 }

@@ -98,6 +98,16 @@ pub fn verbose_prefix(level: i32) -> &'static str {
     }
 }
 
+/// `ast_verb!(level, "fmt", args...)`: formats only when a console listens at that level.
+#[macro_export]
+macro_rules! verb {
+    ($level:expr, $($arg:tt)*) => {
+        if $crate::logger::verbosity_atleast($level) {
+            $crate::logger::verb($level, &format!($($arg)*));
+        }
+    };
+}
+
 /// `ast_verb(level, ...)`: one line to every console at that verbosity or above.
 pub fn verb(level: i32, text: &str) {
     if !verbosity_atleast(level) {

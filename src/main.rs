@@ -278,15 +278,13 @@ fn run_server(cli: &Cli) -> ExitCode {
         }
         {
             let cfg = pbx.config.read().unwrap();
-            zvezda::logger::verb(
+            zvezda::verb!(
                 1,
-                &format!(
-                    "zvezda {} (Asterisk 20 compatible) on {}: {} contexts, {} SIP peers",
-                    env!("CARGO_PKG_VERSION"),
-                    p.display(),
-                    cfg.extensions.contexts.len(),
-                    cfg.sip.peers.len()
-                ),
+                "zvezda {} (Asterisk 20 compatible) on {}: {} contexts, {} SIP peers",
+                env!("CARGO_PKG_VERSION"),
+                p.display(),
+                cfg.extensions.contexts.len(),
+                cfg.sip.peers.len()
             );
         }
         println!("Asterisk Ready.");

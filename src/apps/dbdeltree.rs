@@ -24,9 +24,9 @@ fn exec(_chan: &mut Channel, pbx: &Arc<Pbx>, data: &str) -> AppResult {
     }
     let (family, keytree) = data.split_once('/').unwrap_or((data, ""));
     if keytree.is_empty() {
-        crate::logger::verb(3, &format!("DBdeltree: family={family}"));
+        crate::verb!(3, "DBdeltree: family={family}");
     } else {
-        crate::logger::verb(3, &format!("DBdeltree: family={family}, keytree={keytree}"));
+        crate::verb!(3, "DBdeltree: family={family}, keytree={keytree}");
     }
     if pbx.astdb.deltree(family, keytree) < 0 {
         crate::logger::verb(3, "DBdeltree: Error deleting key from database.");

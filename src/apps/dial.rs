@@ -170,9 +170,9 @@ fn exec<'a>(chan: &'a mut Channel, pbx: &'a Arc<Pbx>, data: String) -> AppFuture
             cause = c;
             nochan += 1;
         }
-        crate::logger::verb(
+        crate::verb!(
             2,
-            &format!("Everyone is busy/congested at this time ({lines}:0/0/{nochan})"),
+            "Everyone is busy/congested at this time ({lines}:0/0/{nochan})"
         );
         chan.hangupcause = cause;
         chan.vars.set("DIALSTATUS", Some("CHANUNAVAIL"));

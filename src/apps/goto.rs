@@ -19,14 +19,12 @@ pub static APP: App = App {
 pub fn goto(chan: &mut Channel, pbx: &Pbx, target: &str) -> AppResult {
     match super::parseable_goto(chan, pbx, target) {
         Ok(()) => {
-            crate::logger::verb(
+            crate::verb!(
                 3,
-                &format!(
-                    "Goto ({},{},{})",
-                    chan.context,
-                    chan.exten,
-                    chan.priority + 1
-                ),
+                "Goto ({},{},{})",
+                chan.context,
+                chan.exten,
+                chan.priority + 1
             );
             AppResult::Continue
         }

@@ -116,12 +116,14 @@ async fn run(chan: &mut Channel, p: &Arc<Pbx>, data: String) -> AppResult {
             None => break,
             Some(AppResult::MacroExit) => break,
             Some(AppResult::Hangup) => {
-                crate::logger::verb(
+                crate::verb!(
                     2,
-                    &format!(
-                        "Spawn extension ({}, {}, {}) exited non-zero on '{}' in macro '{}'",
-                        chan.context, chan.exten, chan.priority, chan.name, name
-                    ),
+                    "Spawn extension ({}, {}, {}) exited non-zero on '{}' in macro '{}'",
+                    chan.context,
+                    chan.exten,
+                    chan.priority,
+                    chan.name,
+                    name
                 );
                 result = AppResult::Hangup;
                 break;
@@ -129,10 +131,7 @@ async fn run(chan: &mut Channel, p: &Arc<Pbx>, data: String) -> AppResult {
             Some(AppResult::Continue) => {}
         }
         if !chan.context.eq_ignore_ascii_case(&full) && chan.stack.is_empty() {
-            crate::logger::verb(
-                2,
-                &format!("Channel '{}' jumping out of macro '{}'", chan.name, name),
-            );
+            crate::verb!(2, "Channel '{}' jumping out of macro '{}'", chan.name, name);
             break;
         }
         if chan.check_hangup() {

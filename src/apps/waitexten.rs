@@ -31,9 +31,9 @@ fn exec<'a>(chan: &'a mut Channel, p: &'a Arc<Pbx>, data: String) -> AppFuture<'
         let cid = chan.caller.num.clone();
         let cid = cid.as_deref();
         if dp.exists(&chan.context, &chan.exten, chan.priority + 1, cid) {
-            crate::logger::verb(3, &format!("Timeout on {}, continuing...", chan.name));
+            crate::verb!(3, "Timeout on {}, continuing...", chan.name);
         } else if dp.exists(&chan.context, "t", 1, cid) {
-            crate::logger::verb(3, &format!("Timeout on {}, going to 't'", chan.name));
+            crate::verb!(3, "Timeout on {}, going to 't'", chan.name);
             chan.exten = "t".into();
             chan.priority = 0;
         } else if dp.exists(&chan.context, "e", 1, cid) {

@@ -72,11 +72,24 @@ impl Vars {
     /// Set (replacing any variable with the same base name); `None` removes it.
     pub fn set(&mut self, name: &str, value: Option<&str>) {
         let base = var_base(name);
-        if let Some(i) = self.0.iter().position(|(n, _)| var_base(n) == base) {
-            self.0.remove(i);
-        }
-        if let Some(v) = value {
-            self.0.insert(0, (name.to_string(), v.to_string()));
+        let found = self.0.iter().position(|(n, _)| var_base(n) == base);
+        match (found, value) {
+            // Replace in place (no allocation) and move to the front: newest first.
+            (Some(i), Some(v)) => {
+                let e = &mut self.0[i];
+                if e.0 != name {
+                    e.0.clear();
+                    e.0.push_str(name);
+                }
+                e.1.clear();
+                e.1.push_str(v);
+                self.0[..=i].rotate_right(1);
+            }
+            (Some(i), None) => {
+                self.0.remove(i);
+            }
+            (None, Some(v)) => self.0.insert(0, (name.to_string(), v.to_string())),
+            (None, None) => {}
         }
     }
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {

@@ -6,7 +6,7 @@
 use super::Channel;
 use crate::apps::{self, AppResult, Exec};
 use crate::dialplan::index::{Compiled, Want};
-use crate::logger::{self, verb, verbosity_atleast};
+use crate::logger::{self, verbosity_atleast};
 use crate::pbx::{subst, Pbx};
 use std::sync::Arc;
 
@@ -23,7 +23,7 @@ fn cid(chan: &Channel) -> Option<String> {
 
 /// One priority as Macro's own loop runs it: None when there is no such priority.
 pub async fn spawn_step(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) -> Option<AppResult> {
-    match Box::pin(spawn(chan, pbx, dp)).await {
+    match spawn(chan, pbx, dp).await {
         Spawn::Ran(r) => Some(r),
         Spawn::NotFound => None,
     }
@@ -42,7 +42,7 @@ async fn spawn(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) -> Spawn {
         Err(_) => return Spawn::NotFound,
     };
     let step = found.step;
-    let Some(app) = apps::find(&step.app) else {
+    let Some(app) = step.app_ref else {
         // What Asterisk does for an application it does not have: warn and hang up. Say
         // too when it is an Asterisk application that a later zvezda build brings.
         let why = match crate::lint::catalog::app_support(&step.app) {
@@ -63,7 +63,11 @@ async fn spawn(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) -> Spawn {
         );
         return Spawn::Ran(AppResult::Hangup);
     };
-    let data = subst::substitute(chan, pbx, &step.data);
+    let data = if step.needs_subst {
+        subst::substitute(chan, pbx, &step.data)
+    } else {
+        step.data.clone()
+    };
     run_app(chan, pbx, app, data).await
 }
 
@@ -83,12 +87,15 @@ async fn run_app(
         s.data.clone_from(&data);
     }
     if verbosity_atleast(3) {
-        verb(
+        crate::verb!(
             3,
-            &format!(
-                "Executing [{}@{}:{}] {}(\"{}\", \"{}\") in new stack",
-                chan.exten, chan.context, chan.priority, app.name, chan.name, data
-            ),
+            "Executing [{}@{}:{}] {}(\"{}\", \"{}\") in new stack",
+            chan.exten,
+            chan.context,
+            chan.priority,
+            app.name,
+            chan.name,
+            data
         );
     }
     chan.app = app.name;
@@ -132,12 +139,13 @@ pub async fn run(chan: &mut Channel, pbx: &Arc<Pbx>) {
 /// The main loop, without the `h` extension. Returns when the call is done.
 pub async fn run_loop(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) {
     if chan.exten.is_empty() {
-        verb(
+        crate::verb!(
             2,
-            &format!(
-                "Starting {} at {},{},{} failed so falling back to exten 's'",
-                chan.name, chan.context, chan.exten, chan.priority
-            ),
+            "Starting {} at {},{},{} failed so falling back to exten 's'",
+            chan.name,
+            chan.context,
+            chan.exten,
+            chan.priority
         );
         chan.exten = "s".into();
         chan.priority = 1;
@@ -145,7 +153,7 @@ pub async fn run_loop(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) {
     loop {
         // Priorities of this extension, one after another.
         let res = loop {
-            match Box::pin(spawn(chan, pbx, dp)).await {
+            match spawn(chan, pbx, dp).await {
                 Spawn::Ran(AppResult::Continue) => {
                     if chan.check_hangup() {
                         return;
@@ -157,12 +165,13 @@ pub async fn run_loop(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) {
             }
         };
         if res.is_some() {
-            verb(
+            crate::verb!(
                 2,
-                &format!(
-                    "Spawn extension ({}, {}, {}) exited non-zero on '{}'",
-                    chan.context, chan.exten, chan.priority, chan.name
-                ),
+                "Spawn extension ({}, {}, {}) exited non-zero on '{}'",
+                chan.context,
+                chan.exten,
+                chan.priority,
+                chan.name
             );
             return;
         }
@@ -174,12 +183,13 @@ pub async fn run_loop(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) {
         if !dp.exists(&chan.context, &chan.exten, 1, cid) {
             // Not a valid extension any more: `i`, then `e`, or give up.
             if dp.exists(&chan.context, "i", 1, cid) {
-                verb(
+                crate::verb!(
                     3,
-                    &format!(
-                        "Channel '{}' sent to invalid extension: context,exten,priority={},{},{}",
-                        chan.name, chan.context, chan.exten, chan.priority
-                    ),
+                    "Channel '{}' sent to invalid extension: context,exten,priority={},{},{}",
+                    chan.name,
+                    chan.context,
+                    chan.exten,
+                    chan.priority
                 );
                 let ext = chan.exten.clone();
                 chan.vars.set("INVALID_EXTEN", Some(&ext));
@@ -206,12 +216,11 @@ pub async fn run_loop(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) {
                 .get("DIALSTATUS")
                 .map(str::to_string)
                 .unwrap_or_else(|| "UNKNOWN".into());
-            verb(
+            crate::verb!(
                 3,
-                &format!(
-                    "Auto fallthrough, channel '{}' status is '{}'",
-                    chan.name, status
-                ),
+                "Auto fallthrough, channel '{}' status is '{}'",
+                chan.name,
+                status
             );
             match status.to_ascii_uppercase().as_str() {
                 "CONGESTION" | "CHANUNAVAIL" => {
@@ -229,7 +238,7 @@ pub async fn run_loop(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) {
             return;
         }
         if dp.exists(&chan.context, "t", 1, cid) {
-            verb(3, &format!("Timeout on {}", chan.name));
+            crate::verb!(3, "Timeout on {}", chan.name);
             chan.exten = "t".into();
             chan.priority = 1;
         } else if dp.exists(&chan.context, "e", 1, cid) {
@@ -259,15 +268,16 @@ async fn run_h(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) {
     chan.exten = "h".into();
     chan.priority = 1;
     loop {
-        match Box::pin(spawn(chan, pbx, dp)).await {
+        match spawn(chan, pbx, dp).await {
             Spawn::Ran(AppResult::Continue) => chan.priority += 1,
             Spawn::Ran(_) => {
-                verb(
+                crate::verb!(
                     2,
-                    &format!(
-                        "Spawn extension ({}, {}, {}) exited non-zero on '{}'",
-                        chan.context, chan.exten, chan.priority, chan.name
-                    ),
+                    "Spawn extension ({}, {}, {}) exited non-zero on '{}'",
+                    chan.context,
+                    chan.exten,
+                    chan.priority,
+                    chan.name
                 );
                 return;
             }

@@ -21,6 +21,10 @@ pub struct Step {
     pub label: Option<String>,
     pub app: String,
     pub data: String,
+    /// The application, looked up once when the dialplan is built.
+    pub app_ref: Option<&'static crate::apps::App>,
+    /// Whether `data` needs substitution at all (holds `${` or `$[`).
+    pub needs_subst: bool,
 }
 
 #[derive(Debug)]
@@ -126,6 +130,8 @@ impl Compiled {
                         label: p.label.clone(),
                         app: p.app.clone(),
                         data: p.data.clone(),
+                        app_ref: crate::apps::find(&p.app),
+                        needs_subst: p.data.contains("${") || p.data.contains("$["),
                     })
                     .collect();
                 if let Some(pat) = e.exten.strip_prefix('_') {
@@ -209,15 +215,14 @@ impl Compiled {
         if *status < Status::NoExtension {
             *status = Status::NoExtension;
         }
-        let mut cands: Vec<u32> = Vec::with_capacity(8);
-        if let Some(v) = ctx.literals.get(norm(exten).as_ref()) {
-            cands.extend_from_slice(v);
+        let mut cands = Cands::default();
+        if !ctx.literals.is_empty() {
+            if let Some(v) = ctx.literals.get(norm(exten).as_ref()) {
+                cands.extend(v);
+            }
         }
-        let lit = cands.len();
         ctx.trie.collect(exten.as_bytes(), &mut cands);
-        cands[lit..].sort_unstable();
-        cands.dedup();
-        for &i in &cands {
+        for &i in cands.sorted() {
             let e = &ctx.exts[i as usize];
             if let Some(cid) = &e.cid {
                 if !super::pattern::matches(cid, callerid.unwrap_or("")) || callerid.is_none() {
@@ -244,6 +249,9 @@ impl Compiled {
                     step,
                 });
             }
+        }
+        if ctx.includes.is_empty() {
+            return None;
         }
         stack.push(&ctx.name);
         for inc in &ctx.includes {
@@ -321,6 +329,57 @@ impl std::hash::Hasher for FxHasher {
 }
 
 pub type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+
+/// Candidate extensions of one lookup: a few fit inline, no allocation.
+struct Cands {
+    inline: [u32; 16],
+    len: usize,
+    spill: Vec<u32>,
+}
+
+impl Default for Cands {
+    fn default() -> Self {
+        Cands {
+            inline: [0; 16],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+}
+
+impl Cands {
+    fn extend(&mut self, ids: &[u32]) {
+        for &i in ids {
+            if self.len < self.inline.len() {
+                self.inline[self.len] = i;
+                self.len += 1;
+            } else {
+                self.spill.push(i);
+            }
+        }
+    }
+
+    /// In extension order (= `ext_cmp` order), without repeats.
+    fn sorted(&mut self) -> &[u32] {
+        if self.spill.is_empty() {
+            let v = &mut self.inline[..self.len];
+            v.sort_unstable();
+            let mut w = 0;
+            for r in 0..v.len() {
+                if r == 0 || v[r] != v[w - 1] {
+                    v[w] = v[r];
+                    w += 1;
+                }
+            }
+            &self.inline[..w]
+        } else {
+            self.spill.extend_from_slice(&self.inline[..self.len]);
+            self.spill.sort_unstable();
+            self.spill.dedup();
+            &self.spill
+        }
+    }
+}
 
 /// A set of bytes, for one pattern position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -532,13 +591,13 @@ impl Trie {
 }
 
 impl FrozenTrie {
-    fn collect(&self, num: &[u8], out: &mut Vec<u32>) {
+    fn collect(&self, num: &[u8], out: &mut Cands) {
         if !self.nodes.is_empty() {
             self.walk(0, num, out);
         }
     }
 
-    fn walk(&self, n: usize, rest: &[u8], out: &mut Vec<u32>) {
+    fn walk(&self, n: usize, rest: &[u8], out: &mut Cands) {
         let node = self.nodes[n];
         let ids = node.ids as usize;
         let (ne, nd, nb) = (
@@ -547,16 +606,16 @@ impl FrozenTrie {
             node.n_bang as usize,
         );
         if nb > 0 {
-            out.extend_from_slice(&self.ids[ids + ne + nd..ids + ne + nd + nb]);
+            out.extend(&self.ids[ids + ne + nd..ids + ne + nd + nb]);
         }
         let Some((&b, tail)) = rest.split_first() else {
             if ne > 0 {
-                out.extend_from_slice(&self.ids[ids..ids + ne]);
+                out.extend(&self.ids[ids..ids + ne]);
             }
             return;
         };
         if nd > 0 {
-            out.extend_from_slice(&self.ids[ids + ne..ids + ne + nd]);
+            out.extend(&self.ids[ids + ne..ids + ne + nd]);
         }
         let singles =
             &self.singles[node.singles as usize..node.singles as usize + node.n_singles as usize];

@@ -96,23 +96,17 @@ fn write(chan: &mut Channel, _pbx: &Pbx, args: &str, value: &str) {
                         .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
                     let tm = super::strftime::localtime(when, &jiff::tz::TimeZone::system());
                     let s = super::strftime::ast_strftime("%Y-%m-%d %H:%M:%S.%3q %Z", &tm);
-                    crate::logger::verb(3, &format!("Channel will hangup at {s}."));
+                    crate::verb!(3, "Channel will hangup at {s}.");
                 }
             }
         }
         Some(b'r' | b'R') => {
             chan.vars.set(RESPONSE_VAR, Some(&ms.to_string()));
-            crate::logger::verb(
-                3,
-                &format!("Response timeout set to {:.3}", ms as f64 / 1000.0),
-            );
+            crate::verb!(3, "Response timeout set to {:.3}", ms as f64 / 1000.0);
         }
         Some(b'd' | b'D') => {
             chan.vars.set(DIGIT_VAR, Some(&ms.to_string()));
-            crate::logger::verb(
-                3,
-                &format!("Digit timeout set to {:.3}", ms as f64 / 1000.0),
-            );
+            crate::verb!(3, "Digit timeout set to {:.3}", ms as f64 / 1000.0);
         }
         _ => crate::logger::error("func_timeout.c", "Unknown timeout type specified."),
     }

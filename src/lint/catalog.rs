@@ -347,6 +347,8 @@ pub const ASTERISK_FUNCS: &[&str] = &[
     "SPEECH_SCORE",
     "SPEECH_TEXT",
     "SPRINTF",
+    "SQL_ESC",
+    "SQL_ESC_BACKSLASHES",
     "SRVQUERY",
     "SRVRESULT",
     "STACK_PEEK",

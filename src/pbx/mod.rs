@@ -154,7 +154,7 @@ impl Pbx {
     /// `pbx_builtin_setvar_helper(NULL, ...)`: set a global, with Asterisk's verbose line.
     pub fn set_global(&self, name: &str, value: Option<&str>) {
         if let Some(v) = value {
-            crate::logger::verb(2, &format!("Setting global variable '{name}' to '{v}'"));
+            crate::verb!(2, "Setting global variable '{name}' to '{v}'");
         }
         self.globals.write().unwrap().set(name, value);
     }

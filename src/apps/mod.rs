@@ -100,6 +100,12 @@ pub static APPS: &[&App] = &[
     &r#while::CONTINUE_WHILE,
 ];
 
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("name", &self.name).finish()
+    }
+}
+
 /// `pbx_findapp`: case-insensitive.
 pub fn find(name: &str) -> Option<&'static App> {
     static MAP: OnceLock<HashMap<String, &'static App>> = OnceLock::new();
@@ -320,11 +326,5 @@ mod tests {
         assert!(check_condition("abc"));
         assert!(!check_condition(" 0 "));
         assert!(check_condition("  "));
-    }
-}
-
-impl std::fmt::Debug for App {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App").field("name", &self.name).finish()
     }
 }

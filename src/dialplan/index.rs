@@ -331,20 +331,11 @@ impl std::hash::Hasher for FxHasher {
 pub type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
 
 /// Candidate extensions of one lookup: a few fit inline, no allocation.
+#[derive(Default)]
 struct Cands {
     inline: [u32; 16],
     len: usize,
     spill: Vec<u32>,
-}
-
-impl Default for Cands {
-    fn default() -> Self {
-        Cands {
-            inline: [0; 16],
-            len: 0,
-            spill: Vec::new(),
-        }
-    }
 }
 
 impl Cands {

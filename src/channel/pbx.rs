@@ -29,17 +29,52 @@ pub async fn spawn_step(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) -> Op
     }
 }
 
+/// The extensions matching the channel's context/extension/caller id, kept while those
+/// stay the same: the next priority is then a binary search.
+#[derive(Default)]
+pub struct Lookup {
+    key: Option<(String, String, Option<String>)>,
+    cands: Vec<(u32, u32)>,
+}
+
+impl Lookup {
+    fn find<'a>(
+        &mut self,
+        dp: &'a Compiled,
+        chan: &Channel,
+    ) -> Option<crate::dialplan::index::Found<'a>> {
+        let same = matches!(&self.key, Some((c, e, id))
+            if *c == chan.context && *e == chan.exten && *id == chan.caller.num);
+        if !same {
+            let (cands, stable) =
+                dp.candidates(&chan.context, &chan.exten, chan.caller.num.as_deref());
+            self.cands = cands;
+            self.key = stable.then(|| {
+                (
+                    chan.context.clone(),
+                    chan.exten.clone(),
+                    chan.caller.num.clone(),
+                )
+            });
+        }
+        dp.step_in(&self.cands, Want::Priority(chan.priority))
+    }
+}
+
 /// Run one priority: find it, substitute its data, trace it, run the application.
 async fn spawn(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) -> Spawn {
-    let callerid = cid(chan);
-    let found = match dp.find(
-        &chan.context,
-        &chan.exten,
-        Want::Priority(chan.priority),
-        callerid.as_deref(),
-    ) {
-        Ok(f) => f,
-        Err(_) => return Spawn::NotFound,
+    let mut lookup = Lookup::default();
+    spawn_with(chan, pbx, dp, &mut lookup).await
+}
+
+async fn spawn_with(
+    chan: &mut Channel,
+    pbx: &Arc<Pbx>,
+    dp: &Compiled,
+    lookup: &mut Lookup,
+) -> Spawn {
+    let Some(found) = lookup.find(dp, chan) else {
+        return Spawn::NotFound;
     };
     let step = found.step;
     let Some(app) = step.app_ref else {
@@ -150,10 +185,11 @@ pub async fn run_loop(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) {
         chan.exten = "s".into();
         chan.priority = 1;
     }
+    let mut lookup = Lookup::default();
     loop {
         // Priorities of this extension, one after another.
         let res = loop {
-            match spawn(chan, pbx, dp).await {
+            match spawn_with(chan, pbx, dp, &mut lookup).await {
                 Spawn::Ran(AppResult::Continue) => {
                     if chan.check_hangup() {
                         return;

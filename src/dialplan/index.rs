@@ -265,6 +265,87 @@ impl Compiled {
         None
     }
 
+    /// Every extension that matches `exten` (and the caller id), in the order a priority
+    /// lookup tries them: this context's, then each include's, depth first. With it, the
+    /// next priority of the same extension is a binary search, not a new search. The bool
+    /// is false when a time-window include was involved (the answer may change with time).
+    pub fn candidates(
+        &self,
+        context: &str,
+        exten: &str,
+        callerid: Option<&str>,
+    ) -> (Vec<(u32, u32)>, bool) {
+        let mut out = Vec::new();
+        let mut stack = Vec::new();
+        let mut stable = true;
+        self.candidates_in(context, exten, callerid, &mut stack, &mut out, &mut stable);
+        (out, stable)
+    }
+
+    fn candidates_in<'a>(
+        &'a self,
+        context: &str,
+        exten: &str,
+        callerid: Option<&str>,
+        stack: &mut Vec<&'a str>,
+        out: &mut Vec<(u32, u32)>,
+        stable: &mut bool,
+    ) {
+        if stack.len() >= 128 || stack.iter().any(|c| c.eq_ignore_ascii_case(context)) {
+            return;
+        }
+        let Some(&ci) = self.by_name.get(context) else {
+            return;
+        };
+        let ctx = &self.contexts[ci];
+        let mut cands = Cands::default();
+        if !ctx.literals.is_empty() {
+            if let Some(v) = ctx.literals.get(norm(exten).as_ref()) {
+                cands.extend(v);
+            }
+        }
+        ctx.trie.collect(exten.as_bytes(), &mut cands);
+        for &i in cands.sorted() {
+            let e = &ctx.exts[i as usize];
+            if let Some(cid) = &e.cid {
+                if !super::pattern::matches(cid, callerid.unwrap_or("")) || callerid.is_none() {
+                    continue;
+                }
+            }
+            out.push((ci as u32, i));
+        }
+        if ctx.includes.is_empty() {
+            return;
+        }
+        stack.push(&ctx.name);
+        for inc in &ctx.includes {
+            if let Some(t) = &inc.time {
+                *stable = false;
+                if !t.matches_now() {
+                    continue;
+                }
+            }
+            self.candidates_in(&inc.name, exten, callerid, stack, out, stable);
+        }
+    }
+
+    /// The first of `cands` that has the priority (or label).
+    pub fn step_in<'a>(&'a self, cands: &[(u32, u32)], want: Want<'_>) -> Option<Found<'a>> {
+        cands.iter().find_map(|&(ci, ei)| {
+            let ctx = &self.contexts[ci as usize];
+            let e = &ctx.exts[ei as usize];
+            let step = match want {
+                Want::Priority(p) => e.step(p),
+                Want::Label(l) => e.label(l),
+            }?;
+            Some(Found {
+                context: &ctx.name,
+                ext: e,
+                step,
+            })
+        })
+    }
+
     /// `ast_exists_extension`.
     pub fn exists(&self, context: &str, exten: &str, prio: i32, callerid: Option<&str>) -> bool {
         self.find(context, exten, Want::Priority(prio), callerid)
@@ -540,8 +621,12 @@ struct FrozenTrie {
     ids: Vec<u32>,
 }
 
-#[derive(Debug, Default, Clone, Copy)]
+/// One node in one cache line: children for the digits inline (most dialplans are digits),
+/// other bytes and sets in the shared arrays.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(64))]
 struct FNode {
+    digits: [u32; 10],
     singles: u32,
     multis: u32,
     ids: u32,
@@ -552,22 +637,37 @@ struct FNode {
     n_bang: u16,
 }
 
+const NONE: u32 = u32::MAX;
+
 impl Trie {
     fn freeze(self) -> FrozenTrie {
         let mut f = FrozenTrie::default();
-        f.nodes.reserve(self.nodes.len());
+        f.nodes.reserve_exact(self.nodes.len());
         for n in &self.nodes {
+            let mut digits = [NONE; 10];
+            for &(b, child) in &n.single {
+                if b.is_ascii_digit() {
+                    digits[(b - b'0') as usize] = child;
+                }
+            }
+            let others: Vec<(u8, u32)> = n
+                .single
+                .iter()
+                .copied()
+                .filter(|(b, _)| !b.is_ascii_digit())
+                .collect();
             let node = FNode {
+                digits,
                 singles: f.singles.len() as u32,
                 multis: f.multis.len() as u32,
                 ids: f.ids.len() as u32,
-                n_singles: n.single.len() as u16,
+                n_singles: others.len() as u16,
                 n_multis: n.multi.len() as u16,
                 n_end: n.end.len() as u16,
                 n_dot: n.dot.len() as u16,
                 n_bang: n.bang.len() as u16,
             };
-            f.singles.extend_from_slice(&n.single);
+            f.singles.extend_from_slice(&others);
             for (set, child) in &n.multi {
                 f.multis.push((f.sets.len() as u32, *child));
                 f.sets.push(*set);
@@ -589,7 +689,7 @@ impl FrozenTrie {
     }
 
     fn walk(&self, n: usize, rest: &[u8], out: &mut Cands) {
-        let node = self.nodes[n];
+        let node = &self.nodes[n];
         let ids = node.ids as usize;
         let (ne, nd, nb) = (
             node.n_end as usize,
@@ -608,10 +708,17 @@ impl FrozenTrie {
         if nd > 0 {
             out.extend(&self.ids[ids + ne..ids + ne + nd]);
         }
-        let singles =
-            &self.singles[node.singles as usize..node.singles as usize + node.n_singles as usize];
-        if let Ok(i) = singles.binary_search_by_key(&b, |x| x.0) {
-            self.walk(singles[i].1 as usize, tail, out);
+        if b.is_ascii_digit() {
+            let child = node.digits[(b - b'0') as usize];
+            if child != NONE {
+                self.walk(child as usize, tail, out);
+            }
+        } else if node.n_singles > 0 {
+            let singles = &self.singles
+                [node.singles as usize..node.singles as usize + node.n_singles as usize];
+            if let Ok(i) = singles.binary_search_by_key(&b, |x| x.0) {
+                self.walk(singles[i].1 as usize, tail, out);
+            }
         }
         for &(set, child) in
             &self.multis[node.multis as usize..node.multis as usize + node.n_multis as usize]
@@ -744,6 +851,27 @@ exten => _00X.,1,NoOp(00X-dot intl)
             Err(Status::NoContext)
         ));
         assert_eq!(dp.find_label("o", "1002", "x", None), None);
+    }
+
+    #[test]
+    fn candidate_lists_agree_with_find() {
+        let dp = compile(
+            "[o]\nexten => _X.,1,NoOp(a)\nexten => _X.,2,NoOp(b)\nexten => _XXXX,3,NoOp(c)\n\
+             exten => 1002,4,NoOp(lit)\ninclude => p\n[p]\nexten => _1XXX,5,NoOp(inc)\n",
+        );
+        let (cands, stable) = dp.candidates("o", "1002", None);
+        assert!(stable);
+        for p in 1..=6 {
+            let a = dp
+                .step_in(&cands, Want::Priority(p))
+                .map(|f| f.step.data.clone());
+            let b = dp
+                .find("o", "1002", Want::Priority(p), None)
+                .ok()
+                .map(|f| f.step.data.clone());
+            assert_eq!(a, b, "priority {p}");
+        }
+        assert_eq!(dp.step_in(&cands, Want::Priority(5)).unwrap().context, "p");
     }
 
     #[test]

@@ -282,3 +282,40 @@ fn completion_knows_commands_and_contexts() {
     assert!(complete(&pbx, "core show application Go").contains(&"GotoIf".to_string()));
     assert!(complete(&pbx, "core ").contains(&"reload".to_string()));
 }
+
+#[test]
+fn channels_during_a_call_and_originate_to_an_extension() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("extensions.conf"),
+        "[t]\nexten => 1,1,Answer()\nsame => n,Wait(2)\n[u]\nexten => 2,1,NoOp(the first half runs this)\nsame => n,Wait(2)\n",
+    )
+    .unwrap();
+    let s = Server::start(d.path());
+    s.rx("channel originate Local/1@t/n extension 2@u");
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let out = s.rx("core show channels");
+    let lines: Vec<&str> = out.lines().collect();
+    let two = lines
+        .iter()
+        .find(|l| l.starts_with("Local/1@t-") && l.contains(";2 "))
+        .expect(&out);
+    assert_eq!(&two[65..65 + 32].trim_end(), &"1@t:2", "{out}");
+    assert_eq!(&two[98..105].trim_end(), &"Up", "{out}");
+    assert!(two[106..].starts_with("Wait(2)"), "{out}");
+    assert!(
+        out.contains("\n2 active channels\n2 active calls\n2 calls processed\n"),
+        "{out}"
+    );
+    s.wait_idle();
+    let trace = s.lines.lock().unwrap().join("\n");
+    assert!(
+        trace.contains("    -- Executing [1@t:1] Answer(\"Local/1@t-"),
+        "{trace}"
+    );
+    assert!(
+        trace.contains("    -- Executing [2@u:1] NoOp(\"Local/1@t-")
+            && trace.contains(";1\", \"the first half runs this\")"),
+        "{trace}"
+    );
+}

@@ -9,13 +9,31 @@ use std::sync::Arc;
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::mpsc;
 
-/// Where the control socket is for a config: asterisk.conf's `astrundir`.
-pub fn socket_path(pbx_conf: &crate::config::ConfigSet) -> PathBuf {
-    let dir = pbx_conf
+/// A `[files]` setting of asterisk.conf (`astctl`, `astctlpermissions`...).
+fn files_option<'a>(conf: &'a crate::config::ConfigSet, name: &str) -> Option<&'a str> {
+    conf.raw
+        .iter()
+        .flat_map(|c| c.categories.iter())
+        .filter(|k| k.name == "files")
+        .find_map(|k| k.get(name))
+        .map(|v| v.value.as_str())
+}
+
+/// Where the control socket is for a config: `<astrundir>/<astctl>` (asterisk.ctl).
+pub fn socket_path(conf: &crate::config::ConfigSet) -> PathBuf {
+    let dir = conf
         .asterisk
         .dir("astrundir")
         .unwrap_or("/var/run/asterisk");
-    Path::new(dir).join("asterisk.ctl")
+    let name = files_option(conf, "astctl")
+        .filter(|n| !n.is_empty() && !n.contains('/'))
+        .unwrap_or("asterisk.ctl");
+    Path::new(dir).join(name)
+}
+
+/// `[files] astctlpermissions` (octal, e.g. 0660), if set.
+pub fn socket_permissions(conf: &crate::config::ConfigSet) -> Option<u32> {
+    files_option(conf, "astctlpermissions").and_then(|p| u32::from_str_radix(p.trim(), 8).ok())
 }
 
 /// Listen on `path` and serve remote consoles until the PBX stops.
@@ -24,6 +42,7 @@ pub async fn serve(
     path: PathBuf,
     stop_tx: mpsc::UnboundedSender<Stop>,
 ) -> std::io::Result<()> {
+    let mode = socket_permissions(&pbx.config.read().unwrap());
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -41,6 +60,10 @@ pub async fn serve(
         let _ = std::fs::remove_file(&path);
     }
     let listener = UnixListener::bind(&path)?;
+    if let Some(mode) = mode {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))?;
+    }
     loop {
         let (sock, _) = listener.accept().await?;
         let pbx = pbx.clone();
@@ -110,4 +133,29 @@ async fn connection(
     drop(tx);
     let _ = writer.await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_section_names_the_socket() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(
+            d.path().join("asterisk.conf"),
+            "[directories]\nastrundir => /tmp/x\n[files]\nastctl => pbx.ctl\nastctlpermissions => 0660\n",
+        )
+        .unwrap();
+        let set = crate::config::ConfigSet::load(&d.path().join("asterisk.conf"));
+        assert_eq!(socket_path(&set), PathBuf::from("/tmp/x/pbx.ctl"));
+        assert_eq!(socket_permissions(&set), Some(0o660));
+        let d2 = tempfile::tempdir().unwrap();
+        let set = crate::config::ConfigSet::load(d2.path());
+        assert_eq!(
+            socket_path(&set),
+            PathBuf::from("/var/run/asterisk/asterisk.ctl")
+        );
+        assert_eq!(socket_permissions(&set), None);
+    }
 }

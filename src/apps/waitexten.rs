@@ -23,7 +23,7 @@ fn exec<'a>(chan: &'a mut Channel, p: &'a Arc<Pbx>, data: String) -> AppFuture<'
             .first()
             .and_then(|t| super::parse_seconds_ms(t))
             .filter(|&ms| ms > 0)
-            .unwrap_or(10_000);
+            .unwrap_or_else(|| crate::funcs::timeout::response_ms(chan));
         if !chan.safe_sleep(ms).await {
             return AppResult::Hangup;
         }

@@ -270,7 +270,10 @@ pub async fn run_loop(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) {
             return;
         }
         // autofallthrough=no: wait for digits (response timeout), then `t`.
-        if !chan.safe_sleep(10_000).await {
+        if !chan
+            .safe_sleep(crate::funcs::timeout::response_ms(chan))
+            .await
+        {
             return;
         }
         if dp.exists(&chan.context, "t", 1, cid) {

@@ -71,6 +71,24 @@ const OPTIONS: &[(char, bool)] = &[
 
 /// `ast_app_parse_options`: the letters given (with their arguments), warning on unknown ones.
 pub fn parse_options(opts: &str) -> Vec<(char, Option<String>)> {
+    scan_options(opts, |c| {
+        crate::logger::warning("app.c", &format!("Unrecognized option: '{c}'"))
+    })
+}
+
+/// The option letters Dial does not know, each once (for the linter).
+pub fn unknown_options(opts: &str) -> Vec<char> {
+    let mut bad = Vec::new();
+    scan_options(opts, |c| {
+        if !bad.contains(&c) {
+            bad.push(c)
+        }
+    });
+    bad
+}
+
+/// Walk an options string: known letters with their `(arg)`, `unknown` for the others.
+fn scan_options(opts: &str, mut unknown: impl FnMut(char)) -> Vec<(char, Option<String>)> {
     let mut out = Vec::new();
     let chars: Vec<char> = opts.chars().collect();
     let mut i = 0;
@@ -78,7 +96,7 @@ pub fn parse_options(opts: &str) -> Vec<(char, Option<String>)> {
         let c = chars[i];
         i += 1;
         let Some(&(_, takes_arg)) = OPTIONS.iter().find(|(o, _)| *o == c) else {
-            crate::logger::warning("app.c", &format!("Unrecognized option: '{c}'"));
+            unknown(c);
             continue;
         };
         let mut arg = None;
@@ -197,5 +215,7 @@ mod tests {
         // `t&m`: '&' is not an option; t and m still are.
         let o = parse_options("t&m");
         assert_eq!(o.iter().map(|x| x.0).collect::<String>(), "tm");
+        assert_eq!(super::unknown_options("t&m&E"), vec!['&']);
+        assert_eq!(super::unknown_options("U(sub^a^b)vv"), vec!['v']);
     }
 }

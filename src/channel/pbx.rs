@@ -201,14 +201,7 @@ pub async fn run_loop(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) {
             }
         };
         if res.is_some() {
-            crate::verb!(
-                2,
-                "Spawn extension ({}, {}, {}) exited non-zero on '{}'",
-                chan.context,
-                chan.exten,
-                chan.priority,
-                chan.name
-            );
+            spawn_exited(chan);
             return;
         }
         if chan.check_hangup() {
@@ -295,6 +288,18 @@ pub async fn run_loop(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) {
     }
 }
 
+/// The line Asterisk prints when an application ends the extension (hangup, error).
+fn spawn_exited(chan: &Channel) {
+    crate::verb!(
+        2,
+        "Spawn extension ({}, {}, {}) exited non-zero on '{}'",
+        chan.context,
+        chan.exten,
+        chan.priority,
+        chan.name
+    );
+}
+
 /// `raise_exception`: set EXCEPTION and go to `e`.
 pub fn raise_exception(chan: &mut Channel, reason: &str) {
     chan.vars.set("EXCEPTION", Some(reason));
@@ -310,14 +315,7 @@ async fn run_h(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) {
         match spawn(chan, pbx, dp).await {
             Spawn::Ran(AppResult::Continue) => chan.priority += 1,
             Spawn::Ran(_) => {
-                crate::verb!(
-                    2,
-                    "Spawn extension ({}, {}, {}) exited non-zero on '{}'",
-                    chan.context,
-                    chan.exten,
-                    chan.priority,
-                    chan.name
-                );
+                spawn_exited(chan);
                 return;
             }
             Spawn::NotFound => return,

@@ -70,6 +70,33 @@ pub struct Ctx {
     pub ignorepats: Vec<String>,
 }
 
+impl Ctx {
+    /// This context's extensions matching `exten` and the caller id, in `ext_cmp` order.
+    fn matching<'c>(&self, exten: &str, callerid: Option<&str>, cands: &'c mut Cands) -> &'c [u32] {
+        if !self.literals.is_empty() {
+            if let Some(v) = self.literals.get(norm(exten).as_ref()) {
+                cands.extend(v);
+            }
+        }
+        self.trie.collect(exten.as_bytes(), cands);
+        let n = cands.sort_dedup();
+        // Caller-id specific extensions only for a caller that matches.
+        let mut w = 0;
+        for r in 0..n {
+            let i = cands.get(r);
+            let ok = match &self.exts[i as usize].cid {
+                Some(cid) => callerid.is_some_and(|c| super::pattern::matches(cid, c)),
+                None => true,
+            };
+            if ok {
+                cands.set(w, i);
+                w += 1;
+            }
+        }
+        cands.slice(w)
+    }
+}
+
 /// How a lookup ended, for the caller's messages (Asterisk's `STATUS_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Status {
@@ -216,19 +243,8 @@ impl Compiled {
             *status = Status::NoExtension;
         }
         let mut cands = Cands::default();
-        if !ctx.literals.is_empty() {
-            if let Some(v) = ctx.literals.get(norm(exten).as_ref()) {
-                cands.extend(v);
-            }
-        }
-        ctx.trie.collect(exten.as_bytes(), &mut cands);
-        for &i in cands.sorted() {
+        for &i in ctx.matching(exten, callerid, &mut cands) {
             let e = &ctx.exts[i as usize];
-            if let Some(cid) = &e.cid {
-                if !super::pattern::matches(cid, callerid.unwrap_or("")) || callerid.is_none() {
-                    continue;
-                }
-            }
             if *status < Status::NoPriority {
                 *status = Status::NoPriority;
             }
@@ -299,21 +315,11 @@ impl Compiled {
         };
         let ctx = &self.contexts[ci];
         let mut cands = Cands::default();
-        if !ctx.literals.is_empty() {
-            if let Some(v) = ctx.literals.get(norm(exten).as_ref()) {
-                cands.extend(v);
-            }
-        }
-        ctx.trie.collect(exten.as_bytes(), &mut cands);
-        for &i in cands.sorted() {
-            let e = &ctx.exts[i as usize];
-            if let Some(cid) = &e.cid {
-                if !super::pattern::matches(cid, callerid.unwrap_or("")) || callerid.is_none() {
-                    continue;
-                }
-            }
-            out.push((ci as u32, i));
-        }
+        out.extend(
+            ctx.matching(exten, callerid, &mut cands)
+                .iter()
+                .map(|&i| (ci as u32, i)),
+        );
         if ctx.includes.is_empty() {
             return;
         }
@@ -431,8 +437,8 @@ impl Cands {
         }
     }
 
-    /// In extension order (= `ext_cmp` order), without repeats.
-    fn sorted(&mut self) -> &[u32] {
+    /// Sort into extension order (= `ext_cmp` order) without repeats; the count left.
+    fn sort_dedup(&mut self) -> usize {
         if self.spill.is_empty() {
             let v = &mut self.inline[..self.len];
             v.sort_unstable();
@@ -443,12 +449,38 @@ impl Cands {
                     w += 1;
                 }
             }
-            &self.inline[..w]
+            self.len = w;
+            w
         } else {
             self.spill.extend_from_slice(&self.inline[..self.len]);
+            self.len = 0;
             self.spill.sort_unstable();
             self.spill.dedup();
-            &self.spill
+            self.spill.len()
+        }
+    }
+
+    fn get(&self, i: usize) -> u32 {
+        if self.spill.is_empty() {
+            self.inline[i]
+        } else {
+            self.spill[i]
+        }
+    }
+
+    fn set(&mut self, i: usize, v: u32) {
+        if self.spill.is_empty() {
+            self.inline[i] = v;
+        } else {
+            self.spill[i] = v;
+        }
+    }
+
+    fn slice(&self, n: usize) -> &[u32] {
+        if self.spill.is_empty() {
+            &self.inline[..n]
+        } else {
+            &self.spill[..n]
         }
     }
 }

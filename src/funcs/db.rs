@@ -19,16 +19,21 @@ pub static FUNC: Function = Function {
 
 /// `family/key` split at the first `/`; None (after the warning) when there is no key.
 pub fn family_key(args: &str, what: &str) -> Option<(String, String)> {
+    family_key_or(
+        args,
+        &format!("{what} requires an argument, DB(<family>/<key>)"),
+    )
+}
+
+/// `family/key`, or the given warning.
+fn family_key_or(args: &str, warning: &str) -> Option<(String, String)> {
     let a = if args.is_empty() {
         Vec::new()
     } else {
         nonstandard_args(args, '/', 2)
     };
     if a.len() < 2 {
-        crate::logger::warning(
-            "func_db.c",
-            &format!("{what} requires an argument, DB(<family>/<key>)"),
-        );
+        crate::logger::warning("func_db.c", warning);
         return None;
     }
     let mut it = a.into_iter();
@@ -47,23 +52,16 @@ fn read(chan: &mut Channel, pbx: &Pbx, args: &str) -> Option<String> {
 }
 
 fn write(_chan: &mut Channel, pbx: &Pbx, args: &str, value: &str) {
-    let a = if args.is_empty() {
-        Vec::new()
-    } else {
-        nonstandard_args(args, '/', 2)
-    };
-    if a.len() < 2 {
-        crate::logger::warning(
-            "func_db.c",
-            "DB requires an argument, DB(<family>/<key>)=value",
-        );
+    let Some((family, key)) =
+        family_key_or(args, "DB requires an argument, DB(<family>/<key>)=value")
+    else {
         return;
-    }
-    let key = &a[1];
+    };
+    let key = &key;
     if key.is_empty() || key.starts_with('/') || key.ends_with('/') || key.contains("//") {
         crate::logger::warning("func_db.c", &format!("DB: key '{key}' seems malformed"));
     }
-    if !pbx.astdb.put(&a[0], key, value) {
+    if !pbx.astdb.put(&family, key, value) {
         crate::logger::warning("func_db.c", "DB: Error writing value to database.");
     }
 }

@@ -425,35 +425,9 @@ fn split_cond(data: &str) -> (String, Option<String>, Option<String>) {
     )
 }
 
-const DIAL_OPTS: &str = "AaBbCcDdeFfGgHhIijKkLMmNnOoPpQRrSsTtUuWwXxz";
-const DIAL_OPTS_WITH_ARG: &str = "AbBDdFGLMmnOPQrSsUuf";
-
 /// The unknown option characters in a Dial options string.
 pub fn bad_dial_options(opts: &str) -> Vec<char> {
-    let mut bad = Vec::new();
-    let mut it = opts.chars().peekable();
-    while let Some(c) = it.next() {
-        if it.peek() == Some(&'(') && DIAL_OPTS_WITH_ARG.contains(c) {
-            let mut depth = 0;
-            for d in it.by_ref() {
-                match d {
-                    '(' => depth += 1,
-                    ')' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            continue;
-        }
-        if !DIAL_OPTS.contains(c) && !bad.contains(&c) {
-            bad.push(c);
-        }
-    }
-    bad
+    crate::apps::dial::unknown_options(opts)
 }
 
 fn check_shape(

@@ -34,23 +34,7 @@ pub struct Ext {
     /// Without fluff: what matching uses.
     pub exten: String,
     pub cid: Option<String>,
-    /// Sorted by priority; no hint.
-    pub steps: Vec<Step>,
     pub hint: Option<String>,
-}
-
-impl Ext {
-    pub fn step(&self, prio: i32) -> Option<&Step> {
-        self.steps
-            .binary_search_by_key(&prio, |s| s.priority)
-            .ok()
-            .map(|i| &self.steps[i])
-    }
-    pub fn label(&self, label: &str) -> Option<&Step> {
-        self.steps
-            .iter()
-            .find(|s| s.label.as_deref() == Some(label))
-    }
 }
 
 #[derive(Debug)]
@@ -68,6 +52,48 @@ pub struct Ctx {
     trie: FrozenTrie,
     pub includes: Vec<Include>,
     pub ignorepats: Vec<String>,
+    /// Per extension, a bit for each priority 1..=64 it has: most candidates are rejected
+    /// without touching the extension itself.
+    prios: Vec<u64>,
+    /// Whether any extension here is caller-id specific.
+    has_cid: bool,
+    /// Every extension's priorities (no hints), extension after extension, each sorted:
+    /// one array, so a lookup touches the extension's steps and nothing else of it.
+    steps: Vec<Step>,
+    /// Per extension, its range in `steps`.
+    ranges: Vec<(u32, u32)>,
+}
+
+impl Ctx {
+    /// The priorities of extension `i`, sorted.
+    pub fn steps_of(&self, i: u32) -> &[Step] {
+        let (a, n) = self.ranges[i as usize];
+        &self.steps[a as usize..(a + n) as usize]
+    }
+
+    /// Priority `prio` of extension `i`.
+    pub fn step(&self, i: u32, prio: i32) -> Option<&Step> {
+        if prio_bit(prio).is_some_and(|b| self.prios[i as usize] & b == 0) {
+            return None;
+        }
+        let steps = self.steps_of(i);
+        steps
+            .binary_search_by_key(&prio, |s| s.priority)
+            .ok()
+            .map(|k| &steps[k])
+    }
+
+    /// The priority labelled `label` in extension `i`.
+    pub fn label(&self, i: u32, label: &str) -> Option<&Step> {
+        self.steps_of(i)
+            .iter()
+            .find(|s| s.label.as_deref() == Some(label))
+    }
+}
+
+/// The bit of a priority in [`Ctx::prios`]; None beyond 64 (then the extension decides).
+fn prio_bit(p: i32) -> Option<u64> {
+    (1..=64).contains(&p).then(|| 1u64 << (p - 1))
 }
 
 impl Ctx {
@@ -80,6 +106,9 @@ impl Ctx {
         }
         self.trie.collect(exten.as_bytes(), cands);
         let n = cands.sort_dedup();
+        if !self.has_cid {
+            return cands.slice(n);
+        }
         // Caller-id specific extensions only for a caller that matches.
         let mut w = 0;
         for r in 0..n {
@@ -118,7 +147,8 @@ pub enum Want<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct Found<'a> {
     pub context: &'a str,
-    pub ext: &'a Ext,
+    /// The extension's index in its context (`Ctx::exts`).
+    pub ext: u32,
     pub step: &'a Step,
 }
 
@@ -139,6 +169,8 @@ impl Compiled {
         let mut by_name = HashMap::default();
         for c in &dp.contexts {
             let mut exts = Vec::with_capacity(c.extensions.len());
+            let mut all_steps: Vec<Step> = Vec::new();
+            let mut ranges: Vec<(u32, u32)> = Vec::with_capacity(c.extensions.len());
             let mut literals: HashMap<String, Vec<u32>, FxBuild> = HashMap::default();
             let mut trie = Trie::default();
             for e in &c.extensions {
@@ -148,19 +180,21 @@ impl Compiled {
                     .iter()
                     .find(|p| p.priority == PRIORITY_HINT)
                     .map(|p| p.app.clone());
-                let steps: Vec<Step> = e
-                    .priorities
-                    .iter()
-                    .filter(|p| p.priority != PRIORITY_HINT)
-                    .map(|p| Step {
-                        priority: p.priority,
-                        label: p.label.clone(),
-                        app: p.app.clone(),
-                        data: p.data.clone(),
-                        app_ref: crate::apps::find(&p.app),
-                        needs_subst: p.data.contains("${") || p.data.contains("$["),
-                    })
-                    .collect();
+                let start = all_steps.len() as u32;
+                all_steps.extend(
+                    e.priorities
+                        .iter()
+                        .filter(|p| p.priority != PRIORITY_HINT)
+                        .map(|p| Step {
+                            priority: p.priority,
+                            label: p.label.clone(),
+                            app: p.app.clone(),
+                            data: p.data.clone(),
+                            app_ref: crate::apps::find(&p.app),
+                            needs_subst: p.data.contains("${") || p.data.contains("$["),
+                        }),
+                );
+                ranges.push((start, all_steps.len() as u32 - start));
                 if let Some(pat) = e.exten.strip_prefix('_') {
                     trie.insert(pat.as_bytes(), idx);
                 } else {
@@ -173,7 +207,6 @@ impl Compiled {
                     name: e.name.clone(),
                     exten: e.exten.clone(),
                     cid: e.cid.clone(),
-                    steps,
                     hint,
                 });
             }
@@ -186,8 +219,22 @@ impl Compiled {
                 })
                 .collect();
             by_name.insert(c.name.clone(), contexts.len());
+            let prios = ranges
+                .iter()
+                .map(|&(a, n)| {
+                    all_steps[a as usize..(a + n) as usize]
+                        .iter()
+                        .filter_map(|s| prio_bit(s.priority))
+                        .fold(0u64, |x, b| x | b)
+                })
+                .collect();
+            let has_cid = exts.iter().any(|e| e.cid.is_some());
             contexts.push(Ctx {
                 name: c.name.clone(),
+                prios,
+                has_cid,
+                steps: all_steps,
+                ranges,
                 exts,
                 literals,
                 trie: trie.freeze(),
@@ -244,24 +291,23 @@ impl Compiled {
         }
         let mut cands = Cands::default();
         for &i in ctx.matching(exten, callerid, &mut cands) {
-            let e = &ctx.exts[i as usize];
             if *status < Status::NoPriority {
                 *status = Status::NoPriority;
             }
             let step = match want {
-                Want::Priority(p) => e.step(p),
+                Want::Priority(p) => ctx.step(i, p),
                 Want::Label(l) => {
                     if *status < Status::NoLabel {
                         *status = Status::NoLabel;
                     }
-                    e.label(l)
+                    ctx.label(i, l)
                 }
             };
             if let Some(step) = step {
                 *status = Status::Success;
                 return Some(Found {
                     context: &ctx.name,
-                    ext: e,
+                    ext: i,
                     step,
                 });
             }
@@ -339,14 +385,13 @@ impl Compiled {
     pub fn step_in<'a>(&'a self, cands: &[(u32, u32)], want: Want<'_>) -> Option<Found<'a>> {
         cands.iter().find_map(|&(ci, ei)| {
             let ctx = &self.contexts[ci as usize];
-            let e = &ctx.exts[ei as usize];
             let step = match want {
-                Want::Priority(p) => e.step(p),
-                Want::Label(l) => e.label(l),
+                Want::Priority(p) => ctx.step(ei, p),
+                Want::Label(l) => ctx.label(ei, l),
             }?;
             Some(Found {
                 context: &ctx.name,
-                ext: e,
+                ext: ei,
                 step,
             })
         })
@@ -670,6 +715,8 @@ struct FNode {
 }
 
 const NONE: u32 = u32::MAX;
+/// `FNode::n_end` of a node whose single end id is kept in `FNode::ids`.
+const INLINE_END: u16 = u16::MAX;
 
 impl Trie {
     fn freeze(self) -> FrozenTrie {
@@ -704,9 +751,16 @@ impl Trie {
                 f.multis.push((f.sets.len() as u32, *child));
                 f.sets.push(*set);
             }
-            f.ids.extend_from_slice(&n.end);
-            f.ids.extend_from_slice(&n.dot);
-            f.ids.extend_from_slice(&n.bang);
+            let mut node = node;
+            if n.end.len() == 1 && n.dot.is_empty() && n.bang.is_empty() {
+                // The usual leaf: its one extension id lives in the node itself.
+                node.ids = n.end[0];
+                node.n_end = INLINE_END;
+            } else {
+                f.ids.extend_from_slice(&n.end);
+                f.ids.extend_from_slice(&n.dot);
+                f.ids.extend_from_slice(&n.bang);
+            }
             f.nodes.push(node);
         }
         f
@@ -722,9 +776,19 @@ impl FrozenTrie {
 
     fn walk(&self, n: usize, rest: &[u8], out: &mut Cands) {
         let node = &self.nodes[n];
+        if node.n_end == INLINE_END {
+            if rest.is_empty() {
+                out.extend(&[node.ids]);
+                return;
+            }
+        }
         let ids = node.ids as usize;
         let (ne, nd, nb) = (
-            node.n_end as usize,
+            if node.n_end == INLINE_END {
+                0
+            } else {
+                node.n_end as usize
+            },
             node.n_dot as usize,
             node.n_bang as usize,
         );
@@ -780,8 +844,11 @@ mod tests {
         c.exts
             .iter()
             .filter(|e| e.cid.is_none())
-            .find(|e| super::super::pattern::matches(&e.exten, num) && e.step(prio).is_some())
-            .map(|e| e.step(prio).unwrap().data.as_str())
+            .enumerate()
+            .find(|(i, e)| {
+                super::super::pattern::matches(&e.exten, num) && c.step(*i as u32, prio).is_some()
+            })
+            .map(|(i, _)| c.step(i as u32, prio).unwrap().data.as_str())
     }
 
     const PREC: &str = "[prec]

@@ -776,11 +776,9 @@ impl FrozenTrie {
 
     fn walk(&self, n: usize, rest: &[u8], out: &mut Cands) {
         let node = &self.nodes[n];
-        if node.n_end == INLINE_END {
-            if rest.is_empty() {
-                out.extend(&[node.ids]);
-                return;
-            }
+        if node.n_end == INLINE_END && rest.is_empty() {
+            out.extend(&[node.ids]);
+            return;
         }
         let ids = node.ids as usize;
         let (ne, nd, nb) = (

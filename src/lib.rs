@@ -11,3 +11,4 @@ pub mod funcs;
 pub mod lint;
 pub mod logger;
 pub mod pbx;
+pub mod sip;

@@ -1,0 +1,5 @@
+//! SIP: messages, digest authentication, the registrar, the UDP transport, and the SIP side
+//! of the console. Protocol cores are sans-IO (they take messages and time, return what to
+//! send); the tokio driver in [`transport`] is the only part that touches sockets.
+
+pub mod message;

@@ -268,7 +268,34 @@ fn run_server(cli: &Cli) -> ExitCode {
             sock.clone(),
             stop_tx.clone(),
         ));
-        // Give the socket a moment to bind (or fail) before saying we are ready.
+        // SIP on bindaddr:bindport (UDP).
+        {
+            let cfg = pbx.config.read().unwrap().clone();
+            let g = &cfg.sip.general;
+            let (host, port) = match g.bindaddr.as_ref().map(|b| b.value.clone()) {
+                Some(b) => match b.rsplit_once(':') {
+                    Some((h, p)) if !h.contains(':') || h.ends_with(']') => (
+                        h.trim_matches(['[', ']']).to_string(),
+                        p.parse().unwrap_or(g.bindport()),
+                    ),
+                    _ => (b.trim_matches(['[', ']']).to_string(), g.bindport()),
+                },
+                None => ("0.0.0.0".to_string(), g.bindport()),
+            };
+            match host.parse::<std::net::IpAddr>() {
+                Ok(ip) => {
+                    tokio::spawn(zvezda::sip::transport::run_udp(
+                        pbx.clone(),
+                        std::net::SocketAddr::new(ip, port),
+                    ));
+                }
+                Err(_) => zvezda::logger::error(
+                    "chan_sip.c",
+                    &format!("Invalid bindaddr '{host}': SIP is not started"),
+                ),
+            }
+        }
+        // Give the sockets a moment to bind (or fail) before saying we are ready.
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         if server.is_finished() {
             if let Ok(Err(e)) = server.await {

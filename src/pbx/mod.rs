@@ -43,6 +43,8 @@ pub struct Pbx {
     pub shutdown: tokio::sync::Notify,
     pub systemname: String,
     pub default_language: String,
+    /// SIP: registrations, the response cache, bound sockets.
+    pub sip: crate::sip::transport::SipState,
 }
 
 impl Pbx {
@@ -84,6 +86,29 @@ impl Pbx {
             .map(|s| s.value.clone())
             .unwrap_or_default();
         let default_language = config.asterisk.default_language().to_string();
+        let useragent = config
+            .sip
+            .general
+            .useragent
+            .as_ref()
+            .map(|u| u.value.clone())
+            .unwrap_or_else(|| format!("zvezda PBX {}", env!("CARGO_PKG_VERSION")));
+        let sip = crate::sip::transport::SipState::new(&useragent);
+        // Registrations survive a restart: chan_sip's own AstDB entries (`/SIP/Registry/x`).
+        {
+            let now = SystemTime::now();
+            let mut r = sip.registrar.lock().unwrap();
+            for (key, value) in astdb.tree("SIP", "Registry") {
+                let peer = key.rsplit('/').next().unwrap_or("").to_string();
+                if config.sip.peer(&peer).is_some() {
+                    if let Some(reg) =
+                        crate::sip::registrar::Registration::from_db(&peer, &value, now)
+                    {
+                        r.regs.insert(peer, reg);
+                    }
+                }
+            }
+        }
         Arc::new(Pbx {
             dialplan: RwLock::new(Arc::new(compiled)),
             globals: RwLock::new(globals),
@@ -102,6 +127,7 @@ impl Pbx {
             shutdown: tokio::sync::Notify::new(),
             systemname,
             default_language,
+            sip,
         })
     }
 

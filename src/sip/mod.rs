@@ -2,4 +2,8 @@
 //! of the console. Protocol cores are sans-IO (they take messages and time, return what to
 //! send); the tokio driver in [`transport`] is the only part that touches sockets.
 
+pub mod digest;
 pub mod message;
+pub mod registrar;
+pub mod show;
+pub mod transport;

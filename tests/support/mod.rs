@@ -19,15 +19,27 @@ pub struct Server {
 
 impl Server {
     pub fn start(etc: &Path) -> Server {
+        Self::start_inner(etc, None)
+    }
+
+    /// Start on a given AstDB folder (to see what a previous run left there).
+    pub fn start_with_db(etc: &Path, db: &Path) -> Server {
+        Self::start_inner(etc, Some(db))
+    }
+
+    fn start_inner(etc: &Path, db: Option<&Path>) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let conf = dir.path().join("asterisk.conf");
+        let dbdir = db
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| dir.path().join("db"));
         std::fs::write(
             &conf,
             format!(
-                "[directories]\nastetcdir => {}\nastrundir => {}/run\nastdbdir => {}/db\n",
+                "[directories]\nastetcdir => {}\nastrundir => {}/run\nastdbdir => {}\n",
                 etc.display(),
                 dir.path().display(),
-                dir.path().display()
+                dbdir.display()
             ),
         )
         .unwrap();

@@ -1,0 +1,175 @@
+//! The UDP side of SIP (the tokio driver around the sans-IO parts): receive, parse, answer
+//! retransmissions from a cache (RFC 3261 §17.2.2 for the non-INVITE requests handled so far),
+//! hand REGISTER to the registrar, answer OPTIONS, and refuse what this build does not do yet.
+//! Malformed input is dropped or answered 400, never a panic.
+
+use super::message::{Message, StartLine};
+use super::registrar::{response, Event};
+use crate::pbx::Pbx;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::net::UdpSocket;
+
+/// Responses kept to answer retransmissions (timer J: 64*T1 = 32 s on UDP).
+#[derive(Default)]
+pub struct ResponseCache {
+    map: HashMap<(String, String), (Vec<u8>, Instant)>,
+}
+
+impl ResponseCache {
+    fn get(&self, key: &(String, String)) -> Option<&Vec<u8>> {
+        self.map.get(key).map(|(b, _)| b)
+    }
+    fn put(&mut self, key: (String, String), bytes: Vec<u8>, now: Instant) {
+        self.map.insert(key, (bytes, now));
+    }
+    fn expire(&mut self, now: Instant) {
+        self.map
+            .retain(|_, (_, t)| now.duration_since(*t) < Duration::from_secs(32));
+    }
+}
+
+/// Handle one datagram; the bytes to send back to `src`, if any.
+pub fn handle_datagram(pbx: &Pbx, buf: &[u8], src: SocketAddr) -> Option<Vec<u8>> {
+    let msg = match Message::parse(buf, false) {
+        Ok((m, _)) => m,
+        Err(_) => return None,
+    };
+    let StartLine::Request { method, .. } = &msg.start else {
+        // Responses: no client transactions in this build yet.
+        return None;
+    };
+    let method = method.to_ascii_uppercase();
+    let sip = &pbx.sip;
+    let server = sip.registrar.lock().unwrap().server.clone();
+    // RFC 3261 §8.1.1: the mandatory headers. Without a Via we cannot answer at all.
+    msg.header("Via")?;
+    if ["From", "To", "Call-ID", "CSeq"]
+        .iter()
+        .any(|h| msg.header(h).is_none())
+        || msg.cseq().is_none()
+    {
+        return Some(response(&msg, 400, "Bad Request", None, src, &server).to_bytes());
+    }
+    if method == "ACK" {
+        return None;
+    }
+    let key = (
+        msg.branch().unwrap_or_else(|| {
+            format!(
+                "{}|{}",
+                msg.call_id().unwrap_or(""),
+                msg.header("CSeq").unwrap_or("")
+            )
+        }),
+        method.clone(),
+    );
+    let now = Instant::now();
+    if let Some(b) = sip.cache.lock().unwrap().get(&key) {
+        return Some(b.clone());
+    }
+    let resp = match method.as_str() {
+        "REGISTER" => {
+            let cfg = pbx.config.read().unwrap().clone();
+            let (resp, events) =
+                sip.registrar
+                    .lock()
+                    .unwrap()
+                    .register(&msg, src, &cfg.sip, SystemTime::now(), now);
+            for e in events {
+                match e {
+                    Event::Log(level, text) => crate::logger::log(level, "chan_sip.c", &text),
+                    Event::Registered(r) => {
+                        pbx.astdb.put("SIP/Registry", &r.peer, &r.to_db());
+                    }
+                    Event::Unregistered(p) => {
+                        pbx.astdb.del("SIP/Registry", &p);
+                    }
+                }
+            }
+            resp
+        }
+        "OPTIONS" => {
+            let mut r = response(&msg, 200, "OK", Some("as0p7i0n5"), src, &server);
+            r.add_header("Accept", "application/sdp");
+            r
+        }
+        "BYE" | "CANCEL" => response(
+            &msg,
+            481,
+            "Call leg/transaction does not exist",
+            None,
+            src,
+            &server,
+        ),
+        // Calls arrive with the next part of the SIP work; until then say so plainly.
+        _ => response(&msg, 501, "Not Implemented", None, src, &server),
+    };
+    let bytes = resp.to_bytes();
+    sip.cache.lock().unwrap().put(key, bytes.clone(), now);
+    Some(bytes)
+}
+
+/// Bind UDP and serve until the process stops. Binding errors are logged (as chan_sip does)
+/// and returned.
+pub async fn run_udp(pbx: Arc<Pbx>, addr: SocketAddr) -> std::io::Result<()> {
+    let sock = match UdpSocket::bind(addr).await {
+        Ok(s) => s,
+        Err(e) => {
+            crate::logger::error("chan_sip.c", &format!("Failed to bind to {addr}: {e}"));
+            return Err(e);
+        }
+    };
+    pbx.sip.bound.lock().unwrap().push(sock.local_addr()?);
+    crate::verb!(2, "SIP Listening on {}", sock.local_addr()?);
+    let sock = Arc::new(sock);
+    // Housekeeping: expire registrations, challenges and cached responses.
+    {
+        let pbx = pbx.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                let now = Instant::now();
+                pbx.sip.cache.lock().unwrap().expire(now);
+                let gone = {
+                    let mut r = pbx.sip.registrar.lock().unwrap();
+                    r.expire_pending(now);
+                    r.expire(SystemTime::now())
+                };
+                for p in gone {
+                    pbx.astdb.del("SIP/Registry", &p);
+                }
+            }
+        });
+    }
+    let mut buf = vec![0u8; 65_535];
+    loop {
+        let (n, src) = match sock.recv_from(&mut buf).await {
+            Ok(x) => x,
+            Err(_) => continue,
+        };
+        if let Some(out) = handle_datagram(&pbx, &buf[..n], src) {
+            let _ = sock.send_to(&out, src).await;
+        }
+    }
+}
+
+/// The SIP state the rest of the PBX and the console see.
+pub struct SipState {
+    pub registrar: Mutex<super::registrar::Registrar>,
+    pub cache: Mutex<ResponseCache>,
+    pub bound: Mutex<Vec<SocketAddr>>,
+}
+
+impl SipState {
+    pub fn new(server: &str) -> SipState {
+        SipState {
+            registrar: Mutex::new(super::registrar::Registrar::new(server)),
+            cache: Mutex::new(ResponseCache::default()),
+            bound: Mutex::new(Vec::new()),
+        }
+    }
+}

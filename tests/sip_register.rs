@@ -1,0 +1,265 @@
+//! REGISTER against the real binary over UDP on 127.0.0.1, as the recordings of a real
+//! Asterisk 20 (chan_sip) show it: 401 without qop, 200 with Expires and the Contact echoed,
+//! 403 and the fail2ban-matched NOTICE for a wrong password, unknown names indistinguishable,
+//! `sip show peers` in chan_sip's layout, registrations kept across a restart (AstDB), and
+//! SIPp (sip-tester) registering with digest auth.
+
+mod support;
+
+use std::net::UdpSocket;
+use std::path::Path;
+use std::time::Duration;
+use support::Server;
+use zvezda::sip::message::{param, Message};
+
+fn free_port() -> u16 {
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.local_addr().unwrap().port()
+}
+
+fn etc(port: u16) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("sip.conf"),
+        format!(
+            "[general]\nbindaddr=127.0.0.1\nbindport={port}\ncontext=default\n\
+             [1001]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=office\n\
+             [1002]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=office\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        d.path().join("extensions.conf"),
+        "[office]\nexten => 1,1,NoOp\n",
+    )
+    .unwrap();
+    d
+}
+
+struct Phone {
+    sock: UdpSocket,
+    server: String,
+}
+
+impl Phone {
+    fn new(port: u16) -> Phone {
+        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        Phone {
+            sock,
+            server: format!("127.0.0.1:{port}"),
+        }
+    }
+
+    fn register(&self, user: &str, call: &str, cseq: u32, auth: Option<String>) -> Message {
+        let me = self.sock.local_addr().unwrap();
+        let mut s = format!(
+            "REGISTER sip:{srv} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-{call}-{cseq};rport\r\nMax-Forwards: 70\r\n\
+             From: <sip:{user}@{srv}>;tag={call}\r\nTo: <sip:{user}@{srv}>\r\nCall-ID: {call}\r\nCSeq: {cseq} REGISTER\r\n\
+             Contact: <sip:{user}@{me}>\r\nExpires: 3600\r\n",
+            srv = self.server
+        );
+        if let Some(a) = auth {
+            s.push_str(&format!("Authorization: {a}\r\n"));
+        }
+        s.push_str("Content-Length: 0\r\n\r\n");
+        self.sock.send_to(s.as_bytes(), &self.server).unwrap();
+        let mut buf = [0u8; 4096];
+        let (n, _) = self.sock.recv_from(&mut buf).expect("an answer");
+        Message::parse(&buf[..n], false).unwrap().0
+    }
+
+    fn answer(&self, challenge: &Message, user: &str, pass: &str) -> String {
+        let w = challenge.header("WWW-Authenticate").unwrap();
+        let nonce = zvezda::sip::digest::params(w)
+            .into_iter()
+            .find(|(k, _)| k == "nonce")
+            .unwrap()
+            .1;
+        let h = |s: String| zvezda::funcs::md5::hex(&zvezda::funcs::md5::md5(s.as_bytes()));
+        let uri = format!("sip:{}", self.server);
+        let ha1 = h(format!("{user}:asterisk:{pass}"));
+        let ha2 = h(format!("REGISTER:{uri}"));
+        let resp = h(format!("{ha1}:{nonce}:{ha2}"));
+        format!("Digest username=\"{user}\",realm=\"asterisk\",uri=\"{uri}\",nonce=\"{nonce}\",response=\"{resp}\",algorithm=MD5")
+    }
+}
+
+#[test]
+fn register_as_chan_sip_does() {
+    let port = free_port();
+    let dir = etc(port);
+    let s = Server::start(dir.path());
+    let phone = Phone::new(port);
+    let c = phone.register("1001", "r1", 1, None);
+    assert_eq!(c.code(), Some(401));
+    assert!(c
+        .header("WWW-Authenticate")
+        .unwrap()
+        .starts_with("Digest algorithm=MD5, realm=\"asterisk\", nonce=\""));
+    // A retransmission gets the same answer (same nonce, same tag).
+    let again = phone.register("1001", "r1", 1, None);
+    assert_eq!(
+        again.header("WWW-Authenticate"),
+        c.header("WWW-Authenticate")
+    );
+    let ok = phone.register("1001", "r1", 2, Some(phone.answer(&c, "1001", "1234")));
+    assert_eq!(ok.code(), Some(200));
+    assert_eq!(ok.header("Expires"), Some("3600"));
+    let me = phone.sock.local_addr().unwrap();
+    assert_eq!(
+        ok.header("Contact").unwrap(),
+        format!("<sip:1001@{me}>;expires=3600")
+    );
+    assert_eq!(
+        param(ok.header("To").unwrap(), "tag"),
+        param(c.header("To").unwrap(), "tag")
+    );
+    let via = ok.header("Via").unwrap();
+    assert!(
+        via.ends_with(&format!(";received=127.0.0.1;rport={}", me.port())),
+        "{via}"
+    );
+
+    // Wrong password: 403 and the line fail2ban's asterisk filter matches.
+    let c = phone.register("1002", "w1", 1, None);
+    let f = phone.register("1002", "w1", 2, Some(phone.answer(&c, "1002", "nope")));
+    assert_eq!(f.code(), Some(403));
+    // An unknown name looks the same (alwaysauthreject=yes by default).
+    let c = phone.register("9999", "u1", 1, None);
+    assert_eq!(c.code(), Some(401));
+    let f = phone.register("9999", "u1", 2, Some(phone.answer(&c, "9999", "x")));
+    assert_eq!(f.code(), Some(403));
+    std::thread::sleep(Duration::from_millis(200));
+    let log = s.lines.lock().unwrap().join("\n");
+    assert!(
+        log.contains(&format!(
+            "Registration from '<sip:1002@127.0.0.1:{port}>' failed for '{me}' - Wrong password"
+        )),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!(
+            "Registration from '<sip:9999@127.0.0.1:{port}>' failed for '{me}' - Wrong password"
+        )),
+        "{log}"
+    );
+    assert!(
+        log.lines()
+            .any(|l| l.contains("] NOTICE[") && l.contains("]: chan_sip.c: Registration from")),
+        "{log}"
+    );
+
+    // sip show peers: 1001 registered at the phone's address, 1002 not.
+    let out = s.rx("sip show peers");
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("1001/1001"))
+        .expect(&out);
+    assert_eq!(&row[26..26 + 39].trim_end(), &"127.0.0.1", "{out}");
+    assert!(
+        row.contains(&format!(" {:<8} Unmonitored", me.port())),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("1002 ") && l.contains("(Unspecified)")),
+        "{out}"
+    );
+    assert!(
+        out.ends_with(
+            "2 sip peers [Monitored: 0 online, 0 offline Unmonitored: 1 online, 1 offline]\n"
+        ),
+        "{out}"
+    );
+    // The registration is in the AstDB, as chan_sip keeps it.
+    let db = s.rx("database show SIP/Registry");
+    assert!(
+        db.contains("/SIP/Registry/1001")
+            && db.contains(&format!("127.0.0.1:{}:3600:1001:sip:1001@{me}", me.port())),
+        "{db}"
+    );
+}
+
+#[test]
+fn registrations_survive_a_restart_and_garbage_never_crashes() {
+    let port = free_port();
+    let dir = etc(port);
+    let dbd = tempfile::tempdir().unwrap();
+    let s = Server::start_with_db(dir.path(), dbd.path());
+    let phone = Phone::new(port);
+    let c = phone.register("1001", "k1", 1, None);
+    assert_eq!(
+        phone
+            .register("1001", "k1", 2, Some(phone.answer(&c, "1001", "1234")))
+            .code(),
+        Some(200)
+    );
+    // Garbage and half-messages: dropped or 400, and the server keeps answering.
+    let junk = UdpSocket::bind("127.0.0.1:0").unwrap();
+    junk.set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    for bad in [
+        &b"\x00\x01\x02"[..],
+        b"INVITE sip:x SIP/2.0\r\n\r\n",
+        b"REGISTER sip:x SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKx\r\n\r\n",
+        b"SIP/2.0 200 OK\r\n\r\n",
+        b"OPTIONS sip:x SIP/2.0\r\nContent-Length: 999\r\n\r\nshort",
+    ] {
+        junk.send_to(bad, format!("127.0.0.1:{port}")).unwrap();
+    }
+    let mut buf = [0u8; 2048];
+    let (n, _) = junk
+        .recv_from(&mut buf)
+        .expect("400 for the REGISTER without headers");
+    assert!(buf[..n].starts_with(b"SIP/2.0 400 Bad Request\r\n"));
+    drop(s);
+    // Same AstDB folder, new process: the binding is still there.
+    let s2 = Server::start_with_db(dir.path(), dbd.path());
+    let out = s2.rx("sip show peers");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("1001/1001") && l.contains("127.0.0.1")),
+        "{out}"
+    );
+}
+
+#[test]
+fn sipp_registers_with_digest_auth() {
+    let port = free_port();
+    let dir = etc(port);
+    let _s = Server::start(dir.path());
+    let scen = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/sipp/register.xml");
+    let out = std::process::Command::new("sipp")
+        .args([
+            "-sf",
+            scen.to_str().unwrap(),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &free_port().to_string(),
+        ])
+        .args([
+            "-au",
+            "1001",
+            "-ap",
+            "1234",
+            "-s",
+            "1001",
+            "-m",
+            "1",
+            "-nostdin",
+            "-timeout",
+            "10s",
+            "-timeout_error",
+        ])
+        .arg(format!("127.0.0.1:{port}"))
+        .output()
+        .expect("sipp (sip-tester) is installed by tools/test");
+    assert!(
+        out.status.success(),
+        "sipp failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

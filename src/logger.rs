@@ -14,8 +14,8 @@ pub type SinkFn = Arc<dyn Fn(&str) + Send + Sync>;
 struct Sink {
     id: u64,
     verbose: Arc<AtomicI32>,
-    /// Log lines (WARNING, NOTICE, ...) too, or only verbose output.
-    logs: bool,
+    /// Which log levels (bits of [`Level::bit`]) this sink takes.
+    logs: u8,
     out: SinkFn,
 }
 
@@ -68,6 +68,11 @@ fn recompute_max() {
 
 /// Register a console that receives verbose lines up to `verbose`, and log lines if `logs`.
 pub fn add_sink(verbose: i32, logs: bool, out: SinkFn) -> SinkGuard {
+    add_sink_levels(verbose, if logs { 0xff } else { 0 }, out)
+}
+
+/// Register a sink for some log levels (a mask of [`Level::bit`]) and verbose up to `verbose`.
+pub fn add_sink_levels(verbose: i32, logs: u8, out: SinkFn) -> SinkGuard {
     let h = hub();
     let id = h.next.fetch_add(1, Ordering::Relaxed);
     let v = Arc::new(AtomicI32::new(verbose));
@@ -132,24 +137,34 @@ pub enum Level {
     Error,
     Warning,
     Notice,
+    Security,
 }
 
 impl Level {
+    pub fn bit(self) -> u8 {
+        match self {
+            Level::Error => 1,
+            Level::Warning => 2,
+            Level::Notice => 4,
+            Level::Security => 8,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Error => "ERROR",
             Level::Warning => "WARNING",
             Level::Notice => "NOTICE",
+            Level::Security => "SECURITY",
         }
     }
 }
 
 /// `ast_log(level, ...)`: `[Nov 27 03:59:01] WARNING[1234]: pbx: text` to every console.
 pub fn log(level: Level, module: &str, text: &str) {
-    let now = jiff::ZonedDateTime::now();
     let line = format!(
         "[{}] {}[{}]: {}: {}\n",
-        now.strftime("%b %e %H:%M:%S"),
+        now_formatted(),
         level.as_str(),
         std::process::id(),
         module,
@@ -160,12 +175,137 @@ pub fn log(level: Level, module: &str, text: &str) {
         .lock()
         .unwrap()
         .iter()
-        .filter(|s| s.logs)
+        .filter(|s| s.logs & level.bit() != 0)
         .map(|s| s.out.clone())
         .collect();
     for s in sinks {
         s(&line);
     }
+}
+
+/// logger.conf's `dateformat` (Asterisk's default `%b %e %T`).
+static DATEFORMAT: std::sync::RwLock<Option<String>> = std::sync::RwLock::new(None);
+
+pub fn set_dateformat(fmt: Option<String>) {
+    *DATEFORMAT.write().unwrap() = fmt;
+}
+
+fn now_formatted() -> String {
+    let fmt = DATEFORMAT
+        .read()
+        .unwrap()
+        .clone()
+        .unwrap_or_else(|| "%b %e %H:%M:%S".to_string());
+    let now = jiff::ZonedDateTime::now();
+    // `%q` (milliseconds in Asterisk) is not strftime's: give it the milliseconds.
+    let fmt = fmt
+        .replace("%3q", &format!("{:03}", now.millisecond()))
+        .replace("%q", &format!("{:03}", now.millisecond()));
+    now.strftime(&fmt).to_string()
+}
+
+/// The log files of logger.conf (`messages => notice,warning,error`): every channel that is
+/// not the console or syslog is a file under `logdir` (or an absolute path). Without a
+/// logger.conf, Asterisk's default: `messages => notice,warning,error`. Returns the sinks,
+/// which must be kept alive.
+pub fn open_log_files(
+    conf: Option<&crate::config::logger::LoggerConf>,
+    logdir: &std::path::Path,
+) -> Vec<SinkGuard> {
+    let default;
+    let channels: Vec<(String, Vec<String>)> = match conf {
+        Some(c) => {
+            set_dateformat(c.dateformat.as_ref().map(|d| d.value.clone()));
+            c.channels
+                .iter()
+                .map(|ch| (ch.name.clone(), ch.levels.clone()))
+                .collect()
+        }
+        None => {
+            default = vec![(
+                "messages".to_string(),
+                vec![
+                    "notice".to_string(),
+                    "warning".to_string(),
+                    "error".to_string(),
+                ],
+            )];
+            default
+        }
+    };
+    let mut out = Vec::new();
+    for (name, levels) in channels {
+        if name == "console" || name.starts_with("syslog") {
+            continue;
+        }
+        let has = |l: &str| {
+            levels
+                .iter()
+                .any(|x| x == "*" || x == l || x.starts_with(&format!("{l}(")))
+        };
+        let mut mask = 0u8;
+        for (l, lv) in [
+            ("error", Level::Error),
+            ("warning", Level::Warning),
+            ("notice", Level::Notice),
+            ("security", Level::Security),
+        ] {
+            if has(l) {
+                mask |= lv.bit();
+            }
+        }
+        let verbose = levels
+            .iter()
+            .find_map(|l| {
+                if l == "verbose" || l == "*" {
+                    Some(i32::MAX)
+                } else {
+                    l.strip_prefix("verbose(")
+                        .and_then(|r| r.strip_suffix(')'))
+                        .and_then(|n| n.parse().ok())
+                }
+            })
+            .unwrap_or(0);
+        let path = if name.starts_with('/') {
+            std::path::PathBuf::from(&name)
+        } else {
+            logdir.join(&name)
+        };
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+        {
+            Ok(f) => {
+                let f = Mutex::new(f);
+                out.push(add_sink_levels(
+                    verbose,
+                    mask,
+                    Arc::new(move |line: &str| {
+                        use std::io::Write;
+                        let mut f = f.lock().unwrap();
+                        // Verbose lines in a file get the date too, as Asterisk writes them.
+                        if line.starts_with('[') {
+                            let _ = f.write_all(line.as_bytes());
+                        } else {
+                            let _ = write!(
+                                f,
+                                "[{}] VERBOSE[{}]: {}",
+                                now_formatted(),
+                                std::process::id(),
+                                line
+                            );
+                        }
+                    }),
+                ));
+            }
+            Err(e) => eprintln!("Unable to open log file {}: {e}", path.display()),
+        }
+    }
+    out
 }
 
 pub fn warning(module: &str, text: &str) {

@@ -242,6 +242,10 @@ fn run_server(cli: &Cli) -> ExitCode {
             }),
         ))
     });
+    // The log files of logger.conf (`<astlogdir>/messages` by default), which fail2ban reads.
+    let logdir =
+        std::path::PathBuf::from(set.asterisk.dir("astlogdir").unwrap_or("/var/log/asterisk"));
+    let _log_files = zvezda::logger::open_log_files(set.logger.as_ref(), &logdir);
     for d in set
         .diagnostics
         .iter()

@@ -263,3 +263,43 @@ fn sipp_registers_with_digest_auth() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn fail2ban_matches_the_messages_log() {
+    let port = free_port();
+    let dir = etc(port);
+    let s = Server::start(dir.path());
+    let phone = Phone::new(port);
+    for (call, user) in [("f1", "1001"), ("f2", "9999"), ("f3", "1002")] {
+        let c = phone.register(user, call, 1, None);
+        assert_eq!(
+            phone
+                .register(user, call, 2, Some(phone.answer(&c, user, "wrong")))
+                .code(),
+            Some(403)
+        );
+    }
+    // A good registration must not be counted.
+    let c = phone.register("1001", "ok", 1, None);
+    assert_eq!(
+        phone
+            .register("1001", "ok", 2, Some(phone.answer(&c, "1001", "1234")))
+            .code(),
+        Some(200)
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let log = s.dir.path().join("log/messages");
+    let text = std::fs::read_to_string(&log).expect("the messages log (logger.conf default)");
+    assert_eq!(text.matches(" - Wrong password").count(), 3, "{text}");
+    let out = std::process::Command::new("fail2ban-regex")
+        .arg(&log)
+        .arg("/etc/fail2ban/filter.d/asterisk.conf")
+        .output()
+        .expect("fail2ban-regex (package fail2ban) is installed by tools/test");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("Failregex: 3 total"), "{report}\n{text}");
+    assert!(
+        report.contains("3 matched, 0 missed") || report.contains(" 3 matched"),
+        "{report}"
+    );
+}

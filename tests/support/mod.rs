@@ -36,10 +36,11 @@ impl Server {
         std::fs::write(
             &conf,
             format!(
-                "[directories]\nastetcdir => {}\nastrundir => {}/run\nastdbdir => {}\n",
+                "[directories]\nastetcdir => {}\nastrundir => {}/run\nastdbdir => {}\nastlogdir => {}/log\n",
                 etc.display(),
                 dir.path().display(),
-                dbdir.display()
+                dbdir.display(),
+                dir.path().display()
             ),
         )
         .unwrap();

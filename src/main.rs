@@ -292,6 +292,23 @@ fn run_server(cli: &Cli) -> ExitCode {
                         pbx.clone(),
                         std::net::SocketAddr::new(ip, port),
                     ));
+                    if g.tcpenable() {
+                        // tcpbindaddr, else the UDP address and port.
+                        let tcp = g
+                            .tcpbindaddr
+                            .as_ref()
+                            .and_then(|t| {
+                                let v = t.value.trim();
+                                v.parse::<std::net::SocketAddr>().ok().or_else(|| {
+                                    v.trim_matches(['[', ']'])
+                                        .parse::<std::net::IpAddr>()
+                                        .ok()
+                                        .map(|i| std::net::SocketAddr::new(i, port))
+                                })
+                            })
+                            .unwrap_or(std::net::SocketAddr::new(ip, port));
+                        tokio::spawn(zvezda::sip::transport::run_tcp(pbx.clone(), tcp));
+                    }
                 }
                 Err(_) => zvezda::logger::error(
                     "chan_sip.c",

@@ -303,3 +303,47 @@ fn fail2ban_matches_the_messages_log() {
         "{report}"
     );
 }
+
+#[test]
+fn register_over_tcp_with_two_messages_in_one_segment() {
+    use std::io::{Read, Write};
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sip.conf"),
+        format!(
+            "[general]\nbindaddr=127.0.0.1\nbindport={port}\ntcpenable=yes\n\
+             [1001]\ntype=friend\nhost=dynamic\nsecret=1234\n"
+        ),
+    )
+    .unwrap();
+    let s = Server::start(dir.path());
+    let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).expect("TCP listener");
+    c.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let me = c.local_addr().unwrap();
+    let msg = |cseq: u32| {
+        format!(
+            "OPTIONS sip:127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/TCP {me};branch=z9hG4bK-t{cseq}\r\nFrom: <sip:1001@h>;tag=a\r\n\
+             To: <sip:127.0.0.1>\r\nCall-ID: tcp-1\r\nCSeq: {cseq} OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        )
+    };
+    // Two requests in one write, the second split across two writes.
+    let both = format!("{}{}", msg(1), msg(2));
+    let (a, b) = both.split_at(both.len() - 20);
+    c.write_all(a.as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    c.write_all(b.as_bytes()).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while got.windows(12).filter(|w| w == b"SIP/2.0 200 ").count() < 2 {
+        let n = c.read(&mut buf).expect("answers on the connection");
+        assert!(n > 0);
+        got.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&got);
+    assert!(
+        text.contains("CSeq: 1 OPTIONS") && text.contains("CSeq: 2 OPTIONS"),
+        "{text}"
+    );
+    drop(s);
+}

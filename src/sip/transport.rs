@@ -173,3 +173,62 @@ impl SipState {
         }
     }
 }
+
+/// The largest SIP message accepted on TCP before the connection is dropped.
+const MAX_TCP_MESSAGE: usize = 65_535;
+
+/// TCP: messages framed by Content-Length (RFC 3261 §18.3), answers on the same connection.
+pub async fn run_tcp(pbx: Arc<Pbx>, addr: SocketAddr) -> std::io::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            crate::logger::error("chan_sip.c", &format!("Failed to bind TCP to {addr}: {e}"));
+            return Err(e);
+        }
+    };
+    crate::verb!(2, "SIP Listening on {} (TCP)", listener.local_addr()?);
+    loop {
+        let (mut conn, src) = listener.accept().await?;
+        let pbx = pbx.clone();
+        tokio::spawn(async move {
+            let mut buf: Vec<u8> = Vec::with_capacity(4096);
+            let mut chunk = [0u8; 8192];
+            loop {
+                let n = match conn.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => n,
+                };
+                buf.extend_from_slice(&chunk[..n]);
+                // Every complete message in the buffer.
+                loop {
+                    match Message::parse(&buf, true) {
+                        Ok((_, used)) => {
+                            let msg: Vec<u8> = buf.drain(..used).collect();
+                            if let Some(out) = handle_datagram(&pbx, &msg, src) {
+                                if conn.write_all(&out).await.is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                        Err(e) if e.0 == "incomplete" => break,
+                        Err(_) => {
+                            // Not SIP, or a Content-Length that cannot be met: drop what we have
+                            // up to the next blank line and go on.
+                            match buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                                Some(p) => {
+                                    buf.drain(..p + 4);
+                                }
+                                None => buf.clear(),
+                            }
+                            break;
+                        }
+                    }
+                }
+                if buf.len() > MAX_TCP_MESSAGE {
+                    return;
+                }
+            }
+        });
+    }
+}

@@ -347,3 +347,64 @@ fn register_over_tcp_with_two_messages_in_one_segment() {
     );
     drop(s);
 }
+
+/// baresip (Debian), a real softphone, registers with the seed's 1001 credentials.
+#[test]
+fn baresip_registers() {
+    let port = free_port();
+    let dir = etc(port);
+    let s = Server::start(dir.path());
+    let phone_dir = tempfile::tempdir().unwrap();
+    let phone_port = free_port();
+    std::fs::write(
+        phone_dir.path().join("config"),
+        format!(
+            "sip_listen 127.0.0.1:{phone_port}\nnet_interface 127.0.0.1\nmodule_path /usr/lib/baresip/modules\n\
+             module g711.so\nmodule_app account.so\naudio_player none\naudio_source none\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        phone_dir.path().join("accounts"),
+        format!("<sip:1001@127.0.0.1:{port};transport=udp>;auth_pass=1234;regint=600\n"),
+    )
+    .unwrap();
+    let child = std::process::Command::new("baresip")
+        .arg("-f")
+        .arg(phone_dir.path())
+        .args(["-s", "-t", "4"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("baresip is installed by tools/test");
+    // While it runs, 1001 is registered at baresip's address...
+    let t0 = std::time::Instant::now();
+    let mut registered = None;
+    while t0.elapsed() < Duration::from_secs(3) {
+        let peers = s.rx("sip show peers");
+        if let Some(row) = peers.lines().find(|l| l.starts_with("1001/")) {
+            registered = Some(row.to_string());
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stdout);
+    let row = registered.unwrap_or_else(|| panic!("1001 never registered; baresip said:\n{log}"));
+    assert!(
+        row.contains("127.0.0.1") && row.contains(&phone_port.to_string()),
+        "{row}"
+    );
+    assert!(
+        log.contains("SIP/2.0 401 Unauthorized") && log.contains("SIP/2.0 200 OK"),
+        "{log}"
+    );
+    // ...and when it quits it unregisters (Expires 0), which zvezda honours.
+    let peers = s.rx("sip show peers");
+    assert!(
+        peers
+            .lines()
+            .any(|l| l.starts_with("1001 ") && l.contains("(Unspecified)")),
+        "{peers}\n{log}"
+    );
+}

@@ -397,6 +397,43 @@ impl Compiled {
         })
     }
 
+    /// `ast_canmatch_extension`: could `exten` (or `exten` + more digits) reach priority 1
+    /// of some extension in the context or its includes?
+    pub fn can_match(&self, context: &str, exten: &str, callerid: Option<&str>) -> bool {
+        let mut seen: Vec<&str> = Vec::new();
+        self.can_match_in(context, exten, callerid, &mut seen)
+    }
+
+    fn can_match_in<'a>(
+        &'a self,
+        context: &str,
+        exten: &str,
+        callerid: Option<&str>,
+        seen: &mut Vec<&'a str>,
+    ) -> bool {
+        if seen.len() >= 128 || seen.iter().any(|c| c.eq_ignore_ascii_case(context)) {
+            return false;
+        }
+        let Some(ctx) = self.context(context) else {
+            return false;
+        };
+        let hit = ctx.exts.iter().enumerate().any(|(i, e)| {
+            super::pattern::can_match(&e.exten, exten)
+                && ctx.prios[i] & 1 != 0
+                && e.cid.as_ref().is_none_or(|c| {
+                    callerid.is_some_and(|id| super::pattern::matches(c, id))
+                })
+        });
+        if hit {
+            return true;
+        }
+        seen.push(&ctx.name);
+        ctx.includes.iter().any(|inc| {
+            inc.time.as_ref().is_none_or(|t| t.matches_now())
+                && self.can_match_in(&inc.name, exten, callerid, seen)
+        })
+    }
+
     /// `ast_exists_extension`.
     pub fn exists(&self, context: &str, exten: &str, prio: i32, callerid: Option<&str>) -> bool {
         self.find(context, exten, Want::Priority(prio), callerid)

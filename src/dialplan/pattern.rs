@@ -12,6 +12,56 @@ pub fn matches(pattern: &str, number: &str) -> bool {
     match_from(p.as_bytes(), number.as_bytes())
 }
 
+/// `E_CANMATCH`: does `number` match `pattern`, or could it with more digits?
+pub fn can_match(pattern: &str, number: &str) -> bool {
+    let Some(p) = pattern.strip_prefix('_') else {
+        let mut a = pattern.bytes().filter(|&c| c != b'-');
+        for d in number.bytes().filter(|&c| c != b'-') {
+            if a.next() != Some(d) {
+                return false;
+            }
+        }
+        return true;
+    };
+    let (p, n) = (p.as_bytes(), number.as_bytes());
+    let (mut i, mut j) = (0usize, 0usize);
+    while i < p.len() {
+        let c = p[i];
+        match c {
+            b'-' => {
+                i += 1;
+                continue;
+            }
+            b'.' | b'!' => return true,
+            _ => {}
+        }
+        let Some(&d) = n.get(j) else {
+            // The number ran out with pattern left: more digits could match.
+            return true;
+        };
+        let ok = match c.to_ascii_uppercase() {
+            b'X' => d.is_ascii_digit(),
+            b'Z' => (b'1'..=b'9').contains(&d),
+            b'N' => (b'2'..=b'9').contains(&d),
+            b'[' => {
+                let Some(end) = p[i + 1..].iter().position(|&b| b == b']').map(|e| e + i + 1) else {
+                    return false;
+                };
+                let set = &p[i + 1..end];
+                i = end;
+                in_set(set, d)
+            }
+            _ => c == d,
+        };
+        if !ok {
+            return false;
+        }
+        i += 1;
+        j += 1;
+    }
+    j == n.len()
+}
+
 fn match_from(p: &[u8], n: &[u8]) -> bool {
     let (mut i, mut j) = (0usize, 0usize);
     while i < p.len() {
@@ -91,5 +141,19 @@ mod tests {
         assert!(matches("555-1234", "5551234"));
         assert!(!matches("_Z", "0"));
         assert!(matches("s", "s"));
+    }
+
+    #[test]
+    fn can_match_with_more_digits() {
+        use super::can_match;
+        assert!(can_match("_X.", "5"));
+        assert!(can_match("_X.", "55"));
+        assert!(can_match("_XXXX", "10"));
+        assert!(!can_match("_XXXX", "10a"));
+        assert!(!can_match("_XXXX", "10000"));
+        assert!(can_match("1001", "10"));
+        assert!(!can_match("1001", "11"));
+        assert!(!can_match("_X.", "*99"));
+        assert!(can_match("_9!", "9"));
     }
 }

@@ -3,3 +3,4 @@
 //! send); the tokio driver in [`transport`] is the only part that touches sockets.
 
 pub mod message;
+pub mod transaction;

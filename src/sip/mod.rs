@@ -1,9 +1,11 @@
-//! SIP: messages, digest authentication, the registrar, the UDP transport, and the SIP side
-//! of the console. Protocol cores are sans-IO (they take messages and time, return what to
-//! send); the tokio driver in [`transport`] is the only part that touches sockets.
+//! SIP: messages, digest authentication, the registrar, transactions, the UDP/TCP transport,
+//! and the SIP side of the console. Protocol cores are sans-IO (they take messages and time,
+//! return what to send); the tokio driver in [`transport`] is the only part that touches
+//! sockets.
 
 pub mod digest;
 pub mod message;
 pub mod registrar;
 pub mod show;
+pub mod transaction;
 pub mod transport;

@@ -16,6 +16,7 @@ pub static APP: App = App {
 
 /// `indicate_busy`: busy state, then wait `timeout` seconds (0 or empty: until hangup).
 pub async fn indicate(chan: &mut Channel, timeout: &str) -> AppResult {
+    chan.indicate(crate::channel::Indication::Busy);
     if chan.state != ChannelState::Up {
         chan.hangupcause = 17;
         chan.set_state(ChannelState::Busy);

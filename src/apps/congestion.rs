@@ -17,6 +17,7 @@ pub static APP: App = App {
 
 /// `indicate_congestion`.
 pub async fn indicate(chan: &mut Channel, timeout: &str) -> AppResult {
+    chan.indicate(crate::channel::Indication::Congestion);
     if chan.state != crate::channel::ChannelState::Up {
         chan.hangupcause = 34;
         chan.set_state(crate::channel::ChannelState::Busy);

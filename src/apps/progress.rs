@@ -18,5 +18,6 @@ fn exec(chan: &mut Channel, _pbx: &Arc<Pbx>, _data: &str) -> AppResult {
     if chan.check_hangup() {
         return AppResult::Hangup;
     }
+    chan.indicate(crate::channel::Indication::Progress);
     AppResult::Continue
 }

@@ -19,6 +19,7 @@ fn exec(chan: &mut Channel, _pbx: &Arc<Pbx>, _data: &str) -> AppResult {
     if chan.check_hangup() {
         return AppResult::Hangup;
     }
+    chan.indicate(crate::channel::Indication::Ringing);
     if chan.state != ChannelState::Up {
         chan.set_state(ChannelState::Ringing);
     }

@@ -172,6 +172,24 @@ pub struct GosubFrame {
     pub is_special: bool,
 }
 
+/// What the dialplan asks of the technology under a channel (the SIP dialog, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Indication {
+    Ringing,
+    Progress,
+    Busy,
+    Congestion,
+}
+
+/// The channel driver side of a channel (`ast_channel_tech`): SIP answers with 200 OK, rings
+/// with 180, ends the call with a final response or BYE.
+pub trait Tech: Send + Sync + std::fmt::Debug {
+    fn answer(&self);
+    fn indicate(&self, ind: Indication);
+    /// The call is over on our side (the PBX loop ended), with this hangup cause.
+    fn hangup(&self, cause: i32);
+}
+
 /// One call leg.
 #[derive(Debug)]
 pub struct Channel {
@@ -196,6 +214,8 @@ pub struct Channel {
     pub on_answer: Option<tokio::sync::watch::Sender<bool>>,
     /// The application running now (`core show channels`).
     pub app: &'static str,
+    /// The driver (None for Local channels and tests).
+    pub tech: Option<Arc<dyn Tech>>,
 }
 
 impl Channel {
@@ -235,6 +255,7 @@ impl Channel {
             handle,
             on_answer: None,
             app: "",
+            tech: None,
         }
     }
 
@@ -257,6 +278,16 @@ impl Channel {
             if let Some(tx) = &self.on_answer {
                 let _ = tx.send(true);
             }
+            if let Some(t) = &self.tech {
+                t.answer();
+            }
+        }
+    }
+
+    /// `ast_indicate`: tell the far end (ringing, progress, busy, congestion).
+    pub fn indicate(&self, ind: Indication) {
+        if let Some(t) = &self.tech {
+            t.indicate(ind);
         }
     }
 

@@ -420,9 +420,9 @@ impl Compiled {
         let hit = ctx.exts.iter().enumerate().any(|(i, e)| {
             super::pattern::can_match(&e.exten, exten)
                 && ctx.prios[i] & 1 != 0
-                && e.cid.as_ref().is_none_or(|c| {
-                    callerid.is_some_and(|id| super::pattern::matches(c, id))
-                })
+                && e.cid
+                    .as_ref()
+                    .is_none_or(|c| callerid.is_some_and(|id| super::pattern::matches(c, id)))
         });
         if hit {
             return true;

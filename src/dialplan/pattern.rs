@@ -44,7 +44,11 @@ pub fn can_match(pattern: &str, number: &str) -> bool {
             b'Z' => (b'1'..=b'9').contains(&d),
             b'N' => (b'2'..=b'9').contains(&d),
             b'[' => {
-                let Some(end) = p[i + 1..].iter().position(|&b| b == b']').map(|e| e + i + 1) else {
+                let Some(end) = p[i + 1..]
+                    .iter()
+                    .position(|&b| b == b']')
+                    .map(|e| e + i + 1)
+                else {
                     return false;
                 };
                 let set = &p[i + 1..end];

@@ -3,9 +3,11 @@
 //! return what to send); the tokio driver in [`transport`] is the only part that touches
 //! sockets.
 
+pub mod core;
 pub mod digest;
 pub mod message;
 pub mod registrar;
+pub mod sdp;
 pub mod show;
 pub mod transaction;
 pub mod transport;

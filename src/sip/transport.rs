@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
 
 /// Responses kept to answer retransmissions (timer J: 64*T1 = 32 s on UDP).
 #[derive(Default)]
@@ -71,13 +72,36 @@ pub fn handle_datagram(pbx: &Pbx, buf: &[u8], src: SocketAddr) -> Option<Vec<u8>
         return Some(b.clone());
     }
     let resp = match method.as_str() {
+        "REGISTER" | "OPTIONS" => non_invite_response(pbx, &msg, src, &method),
+        "BYE" | "CANCEL" => response(
+            &msg,
+            481,
+            "Call leg/transaction does not exist",
+            None,
+            src,
+            &server,
+        ),
+        // Calls over TCP come later; UDP takes them (see `core`).
+        _ => response(&msg, 501, "Not Implemented", None, src, &server),
+    };
+    let bytes = resp.to_bytes();
+    sip.cache.lock().unwrap().put(key, bytes.clone(), now);
+    Some(bytes)
+}
+
+/// The answer to a REGISTER or OPTIONS (the registrar's events carried out).
+pub fn non_invite_response(pbx: &Pbx, msg: &Message, src: SocketAddr, method: &str) -> Message {
+    let sip = &pbx.sip;
+    let server = sip.registrar.lock().unwrap().server.clone();
+    let now = Instant::now();
+    match method {
         "REGISTER" => {
             let cfg = pbx.config.read().unwrap().clone();
             let (resp, events) =
                 sip.registrar
                     .lock()
                     .unwrap()
-                    .register(&msg, src, &cfg.sip, SystemTime::now(), now);
+                    .register(msg, src, &cfg.sip, SystemTime::now(), now);
             for e in events {
                 match e {
                     Event::Log(level, text) => crate::logger::log(level, "chan_sip.c", &text),
@@ -91,25 +115,12 @@ pub fn handle_datagram(pbx: &Pbx, buf: &[u8], src: SocketAddr) -> Option<Vec<u8>
             }
             resp
         }
-        "OPTIONS" => {
-            let mut r = response(&msg, 200, "OK", Some("as0p7i0n5"), src, &server);
+        _ => {
+            let mut r = response(msg, 200, "OK", Some("as0p7i0n5"), src, &server);
             r.add_header("Accept", "application/sdp");
             r
         }
-        "BYE" | "CANCEL" => response(
-            &msg,
-            481,
-            "Call leg/transaction does not exist",
-            None,
-            src,
-            &server,
-        ),
-        // Calls arrive with the next part of the SIP work; until then say so plainly.
-        _ => response(&msg, 501, "Not Implemented", None, src, &server),
-    };
-    let bytes = resp.to_bytes();
-    sip.cache.lock().unwrap().put(key, bytes.clone(), now);
-    Some(bytes)
+    }
 }
 
 /// Bind UDP and serve until the process stops. Binding errors are logged (as chan_sip does)
@@ -145,14 +156,20 @@ pub async fn run_udp(pbx: Arc<Pbx>, addr: SocketAddr) -> std::io::Result<()> {
             }
         });
     }
+    // Every datagram goes to the SIP core (transactions, registrar, calls).
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(super::core::Core::new(pbx.clone(), sock.clone(), tx.clone()).run(rx));
     let mut buf = vec![0u8; 65_535];
     loop {
         let (n, src) = match sock.recv_from(&mut buf).await {
             Ok(x) => x,
             Err(_) => continue,
         };
-        if let Some(out) = handle_datagram(&pbx, &buf[..n], src) {
-            let _ = sock.send_to(&out, src).await;
+        if tx
+            .send(super::core::CoreEvent::Packet(buf[..n].to_vec(), src))
+            .is_err()
+        {
+            return Ok(());
         }
     }
 }

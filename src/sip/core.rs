@@ -1,0 +1,756 @@
+//! The SIP core for UDP: one task that owns the transaction layer and the calls, fed with
+//! datagrams, timer ticks and what the dialplan does on SIP channels (answer, ring, hang up).
+//! Incoming INVITEs are handled as chan_sip handles them: the caller is the peer named in
+//! From (or a static peer matched by source address, or a guest), authenticated with a
+//! challenge unless `insecure=invite`; the number is the Request-URI user, looked up in the
+//! peer's context (`484 Address Incomplete` when more digits could match, `404 Not Found`
+//! otherwise); then `100 Trying` and the dialplan runs on a `SIP/<peer>-<n>` channel.
+//! Answer sends `200 OK` with SDP (retransmitted until the ACK), Ringing `180`, Progress
+//! `183`, Busy `486`, Congestion `503`; the end of the dialplan sends the final response for
+//! the hangup cause (chan_sip's `hangup_cause2sip`, `603 Declined` by default) or a BYE.
+//! An RTP port is reserved per call; the audio itself comes with the media work.
+
+use super::message::{param, Message, StartLine, Uri};
+use super::registrar::response;
+use super::transaction::{Key, Layer, Output, Transport, T1, T2};
+use crate::channel::{pbx as pbxloop, Channel, ChannelHandle, ChannelState, Indication, Tech};
+use crate::logger::Level;
+use crate::pbx::Pbx;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+/// What reaches the core.
+#[derive(Debug)]
+pub enum CoreEvent {
+    Packet(Vec<u8>, SocketAddr),
+    Answer(String),
+    Indicate(String, Indication),
+    Hangup(String, i32),
+}
+
+/// The `Tech` of a SIP channel: events to the core, by Call-ID.
+#[derive(Debug)]
+struct SipTech {
+    call_id: String,
+    tx: mpsc::UnboundedSender<CoreEvent>,
+}
+
+impl Tech for SipTech {
+    fn answer(&self) {
+        let _ = self.tx.send(CoreEvent::Answer(self.call_id.clone()));
+    }
+    fn indicate(&self, ind: Indication) {
+        let _ = self.tx.send(CoreEvent::Indicate(self.call_id.clone(), ind));
+    }
+    fn hangup(&self, cause: i32) {
+        let _ = self.tx.send(CoreEvent::Hangup(self.call_id.clone(), cause));
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Early,
+    Answered,
+    Ended,
+}
+
+struct Call {
+    key: Key,
+    invite: Message,
+    src: SocketAddr,
+    tag: String,
+    state: State,
+    /// The 2xx, re-sent until the ACK arrives.
+    ok: Option<Message>,
+    ok_next: Instant,
+    ok_interval: Duration,
+    ok_deadline: Instant,
+    handle: Arc<ChannelHandle>,
+    local_sdp: Vec<u8>,
+    contact: String,
+    cseq: u32,
+    _rtp: Option<std::net::UdpSocket>,
+}
+
+/// chan_sip's `hangup_cause2sip`; None means `603 Declined`.
+pub fn cause_to_sip(cause: i32) -> Option<(u16, &'static str)> {
+    Some(match cause {
+        1..=3 => (404, "Not Found"),
+        34 | 42 => (503, "Service Unavailable"),
+        18 => (408, "Request Timeout"),
+        19 | 20 | 31 => (480, "Temporarily Unavailable"),
+        21 => (403, "Forbidden"),
+        22 => (410, "Gone"),
+        28 => (484, "Address Incomplete"),
+        17 => (486, "Busy Here"),
+        38 => (500, "Server Internal Failure"),
+        29 | 66 => (501, "Not Implemented"),
+        27 => (502, "Bad Gateway"),
+        58 => (488, "Not Acceptable Here"),
+        127 => (500, "Network error"),
+        _ => return None,
+    })
+}
+
+pub struct Core {
+    pbx: Arc<Pbx>,
+    sock: Arc<UdpSocket>,
+    tx: mpsc::UnboundedSender<CoreEvent>,
+    layer: Layer,
+    calls: HashMap<String, Call>,
+    /// Per Call-ID: our To tag and nonce for INVITE challenges.
+    auth: HashMap<String, (String, String, Instant)>,
+    seq: u32,
+    rng: u64,
+}
+
+impl Core {
+    pub fn new(pbx: Arc<Pbx>, sock: Arc<UdpSocket>, tx: mpsc::UnboundedSender<CoreEvent>) -> Core {
+        let seed = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(7);
+        Core {
+            pbx,
+            sock,
+            tx,
+            layer: Layer::new(T1),
+            calls: HashMap::new(),
+            auth: HashMap::new(),
+            seq: 0,
+            rng: seed | 1,
+        }
+    }
+
+    fn rand32(&mut self) -> u32 {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        (self.rng >> 16) as u32
+    }
+
+    /// Run until the event channel closes.
+    pub async fn run(mut self, mut rx: mpsc::UnboundedReceiver<CoreEvent>) {
+        loop {
+            let next = self.next_deadline();
+            tokio::select! {
+                ev = rx.recv() => match ev {
+                    Some(e) => self.on_event(e).await,
+                    None => return,
+                },
+                _ = tokio::time::sleep_until(next.into()) => self.on_timers().await,
+            }
+        }
+    }
+
+    fn next_deadline(&self) -> Instant {
+        let far = Instant::now() + Duration::from_secs(1);
+        let mut d = self.layer.next_timer().unwrap_or(far).min(far);
+        for c in self.calls.values() {
+            if c.ok.is_some() {
+                d = d.min(c.ok_next);
+            }
+        }
+        d
+    }
+
+    async fn on_timers(&mut self) {
+        let now = Instant::now();
+        let out = self.layer.on_timer(now);
+        self.process(out).await;
+        // 2xx retransmissions (RFC 3261 §13.3.1.4): T1 doubling to T2, give up at 64*T1.
+        let mut resend = Vec::new();
+        let mut give_up = Vec::new();
+        for (id, c) in self.calls.iter_mut() {
+            if let Some(ok) = &c.ok {
+                if now >= c.ok_deadline {
+                    give_up.push(id.clone());
+                } else if now >= c.ok_next {
+                    resend.push((ok.to_bytes(), c.src));
+                    c.ok_interval = (c.ok_interval * 2).min(T2);
+                    c.ok_next = now + c.ok_interval;
+                }
+            }
+        }
+        for (b, to) in resend {
+            let _ = self.sock.send_to(&b, to).await;
+        }
+        for id in give_up {
+            // No ACK: the call is over (a BYE follows, as chan_sip does).
+            if let Some(c) = self.calls.get_mut(&id) {
+                c.ok = None;
+                c.handle.softhangup();
+            }
+        }
+        self.auth
+            .retain(|_, (_, _, at)| now.duration_since(*at) < Duration::from_secs(32));
+    }
+
+    async fn send(&self, msg: &Message, to: SocketAddr) {
+        let _ = self.sock.send_to(&msg.to_bytes(), to).await;
+    }
+
+    async fn process(&mut self, outs: Vec<Output>) {
+        for o in outs {
+            match o {
+                Output::Send { to, msg, .. } => self.send(&msg, to).await,
+                Output::Request { key, msg, from, .. } => {
+                    Box::pin(self.on_request(key, msg, from)).await
+                }
+                Output::Response { .. } | Output::Timeout { .. } => {}
+                Output::Stray { msg, .. } => {
+                    if msg.method() == Some("ACK") {
+                        if let Some(c) = msg.call_id().and_then(|id| self.calls.get_mut(id)) {
+                            c.ok = None;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    async fn respond(&mut self, key: &Key, resp: Message) {
+        let out = self.layer.respond(key, resp, Instant::now());
+        Box::pin(self.process(out)).await;
+    }
+
+    async fn on_event(&mut self, e: CoreEvent) {
+        match e {
+            CoreEvent::Packet(bytes, src) => {
+                let Ok((msg, _)) = Message::parse(&bytes, false) else {
+                    return;
+                };
+                if let StartLine::Request { .. } = msg.start {
+                    if msg.header("Via").is_none() {
+                        return;
+                    }
+                    if ["From", "To", "Call-ID", "CSeq"]
+                        .iter()
+                        .any(|h| msg.header(h).is_none())
+                        || msg.cseq().is_none()
+                    {
+                        let server = self.server();
+                        self.send(&response(&msg, 400, "Bad Request", None, src, &server), src)
+                            .await;
+                        return;
+                    }
+                }
+                let out = self
+                    .layer
+                    .on_message(msg, src, Transport::Udp, Instant::now());
+                self.process(out).await;
+            }
+            CoreEvent::Answer(id) => self.answer(&id).await,
+            CoreEvent::Indicate(id, ind) => self.indicate(&id, ind).await,
+            CoreEvent::Hangup(id, cause) => self.hangup(&id, cause).await,
+        }
+    }
+
+    fn server(&self) -> String {
+        self.pbx.sip.registrar.lock().unwrap().server.clone()
+    }
+
+    async fn on_request(&mut self, key: Key, msg: Message, from: SocketAddr) {
+        let method = msg.method().unwrap_or("").to_ascii_uppercase();
+        let server = self.server();
+        match method.as_str() {
+            "REGISTER" | "OPTIONS" => {
+                let resp = super::transport::non_invite_response(&self.pbx, &msg, from, &method);
+                self.respond(&key, resp).await;
+            }
+            "INVITE" => self.on_invite(key, msg, from).await,
+            "BYE" => {
+                let id = msg.call_id().unwrap_or("").to_string();
+                match self.calls.get_mut(&id) {
+                    Some(c) => {
+                        c.state = State::Ended;
+                        c.ok = None;
+                        c.handle.softhangup();
+                        let r = response(&msg, 200, "OK", None, from, &server);
+                        self.respond(&key, r).await;
+                    }
+                    None => {
+                        let r = response(
+                            &msg,
+                            481,
+                            "Call leg/transaction does not exist",
+                            None,
+                            from,
+                            &server,
+                        );
+                        self.respond(&key, r).await;
+                    }
+                }
+            }
+            "CANCEL" => {
+                let target = self.layer.cancel_target(&msg);
+                let id = msg.call_id().unwrap_or("").to_string();
+                let early = self.calls.get(&id).is_some_and(|c| c.state == State::Early);
+                if target.is_some() && early {
+                    let r = response(&msg, 200, "OK", None, from, &server);
+                    self.respond(&key, r).await;
+                    let (ikey, invite, tag, handle) = {
+                        let c = self.calls.get_mut(&id).unwrap();
+                        c.state = State::Ended;
+                        (
+                            c.key.clone(),
+                            c.invite.clone(),
+                            c.tag.clone(),
+                            c.handle.clone(),
+                        )
+                    };
+                    let r = response(
+                        &invite,
+                        487,
+                        "Request Terminated",
+                        Some(&tag),
+                        from,
+                        &server,
+                    );
+                    self.respond(&ikey, r).await;
+                    handle.softhangup();
+                } else {
+                    let r = response(
+                        &msg,
+                        481,
+                        "Call leg/transaction does not exist",
+                        None,
+                        from,
+                        &server,
+                    );
+                    self.respond(&key, r).await;
+                }
+            }
+            "ACK" => {}
+            _ => {
+                let r = response(&msg, 501, "Not Implemented", None, from, &server);
+                self.respond(&key, r).await;
+            }
+        }
+    }
+
+    /// Our address as the far end should see it.
+    fn local_ip(&self, to: SocketAddr) -> IpAddr {
+        let ip = self
+            .sock
+            .local_addr()
+            .map(|a| a.ip())
+            .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        if !ip.is_unspecified() {
+            return ip;
+        }
+        std::net::UdpSocket::bind((ip, 0))
+            .and_then(|s| {
+                s.connect(to)?;
+                s.local_addr()
+            })
+            .map(|a| a.ip())
+            .unwrap_or(ip)
+    }
+
+    async fn on_invite(&mut self, key: Key, msg: Message, src: SocketAddr) {
+        let server = self.server();
+        let call_id = msg.call_id().unwrap_or("").to_string();
+        let to_has_tag = msg.header("To").and_then(|t| param(t, "tag")).is_some();
+        if let Some(c) = self.calls.get(&call_id) {
+            // A re-INVITE in the dialog, or the first INVITE again after our 2xx.
+            let r = if to_has_tag || c.state == State::Answered {
+                let mut r = c.ok.clone().unwrap_or_else(|| {
+                    let mut r = response(&msg, 200, "OK", Some(&c.tag), src, &server);
+                    r.add_header("Contact", c.contact.clone());
+                    r.add_header("Content-Type", "application/sdp");
+                    r.body = c.local_sdp.clone();
+                    r
+                });
+                if let Some((n, _)) = msg.cseq() {
+                    r.set_header("CSeq", format!("{n} INVITE"));
+                }
+                r
+            } else {
+                response(&msg, 491, "Request Pending", Some(&c.tag), src, &server)
+            };
+            self.respond(&key, r).await;
+            return;
+        }
+        if to_has_tag {
+            let r = response(
+                &msg,
+                481,
+                "Call leg/transaction does not exist",
+                None,
+                src,
+                &server,
+            );
+            self.respond(&key, r).await;
+            return;
+        }
+        let cfg = self.pbx.config.read().unwrap().clone();
+        let sip = &cfg.sip;
+        let g = &sip.general;
+        let from_hdr = msg.header("From").unwrap_or("").to_string();
+        let from_uri = Uri::parse(&from_hdr);
+        let from_user = from_uri
+            .as_ref()
+            .and_then(|u| u.user.clone())
+            .unwrap_or_default();
+        let (tag, nonce) = match self.auth.get(&call_id) {
+            Some((t, n, _)) => (t.clone(), n.clone()),
+            None => {
+                let t = format!("as{:08x}", self.rand32());
+                let n = format!("{:08x}", self.rand32());
+                self.auth
+                    .insert(call_id.clone(), (t.clone(), n.clone(), Instant::now()));
+                (t, n)
+            }
+        };
+        // Who is calling: the peer named in From, else a static peer at that address.
+        let by_name = sip
+            .peers
+            .iter()
+            .find(|p| p.name.value == from_user && p.is_user());
+        let by_ip = sip.peers.iter().find(|p| {
+            matches!(p.host.as_ref().map(|h| &h.value), Some(crate::config::sip::Host::Static(h))
+                if h.parse::<IpAddr>().ok() == Some(src.ip()))
+        });
+        let peer = by_name.or(by_ip);
+        let context;
+        let peer_name;
+        match peer {
+            Some(p) => {
+                let insecure = p.insecure(g);
+                let secret = p
+                    .secret
+                    .as_ref()
+                    .map(|s| s.value.as_str())
+                    .filter(|s| !s.is_empty());
+                let md5 = p
+                    .md5secret
+                    .as_ref()
+                    .map(|s| s.value.as_str())
+                    .filter(|s| !s.is_empty());
+                let needs_auth = (secret.is_some() || md5.is_some()) && !insecure.invite;
+                if needs_auth {
+                    match msg
+                        .header("Authorization")
+                        .or(msg.header("Proxy-Authorization"))
+                    {
+                        Some(a) if super::digest::Answer::parse(a).nonce == nonce => {
+                            let ans = super::digest::Answer::parse(a);
+                            let realm = g.realm().to_string();
+                            if !ans.verify("INVITE", secret, md5, &realm) {
+                                crate::logger::log(
+                                    Level::Notice,
+                                    "chan_sip.c",
+                                    &format!("Failed to authenticate device {from_hdr} for INVITE, code = -1"),
+                                );
+                                let r = response(&msg, 403, "Forbidden", Some(&tag), src, &server);
+                                self.respond(&key, r).await;
+                                return;
+                            }
+                        }
+                        _ => {
+                            let mut r =
+                                response(&msg, 401, "Unauthorized", Some(&tag), src, &server);
+                            r.add_header(
+                                "WWW-Authenticate",
+                                super::digest::challenge(g.realm(), &nonce),
+                            );
+                            self.respond(&key, r).await;
+                            return;
+                        }
+                    }
+                }
+                context = p.context(g).to_string();
+                peer_name = p.name.value.clone();
+            }
+            None => {
+                crate::verb!(3, "No matching peer for '{}' from '{}'", from_user, src);
+                if !g.allowguest() {
+                    let r = if g.alwaysauthreject() && msg.header("Authorization").is_none() {
+                        let mut r = response(&msg, 401, "Unauthorized", Some(&tag), src, &server);
+                        r.add_header(
+                            "WWW-Authenticate",
+                            super::digest::challenge(g.realm(), &nonce),
+                        );
+                        r
+                    } else {
+                        crate::logger::log(
+                            Level::Notice,
+                            "chan_sip.c",
+                            &format!(
+                                "Failed to authenticate device {from_hdr} for INVITE, code = -1"
+                            ),
+                        );
+                        response(&msg, 403, "Forbidden", Some(&tag), src, &server)
+                    };
+                    self.respond(&key, r).await;
+                    return;
+                }
+                context = g.context().to_string();
+                peer_name = src.ip().to_string();
+            }
+        }
+        // Where to: the Request-URI's user in the caller's context.
+        let exten = match &msg.start {
+            StartLine::Request { uri, .. } => Uri::parse(uri)
+                .and_then(|u| u.user)
+                .unwrap_or_else(|| "s".into()),
+            _ => "s".into(),
+        };
+        let dp = self.pbx.dialplan();
+        let cid_num = from_user.clone();
+        if !dp.exists(&context, &exten, 1, Some(&cid_num)) {
+            let r = if dp.can_match(&context, &exten, Some(&cid_num)) {
+                response(&msg, 484, "Address Incomplete", Some(&tag), src, &server)
+            } else {
+                crate::logger::log(
+                    Level::Notice,
+                    "chan_sip.c",
+                    &format!(
+                        "Call from '{}' ({}) to extension '{}' rejected because extension not found in context '{}'.",
+                        peer_name, src, exten, context
+                    ),
+                );
+                response(&msg, 404, "Not Found", Some(&tag), src, &server)
+            };
+            self.respond(&key, r).await;
+            return;
+        }
+        // Media: the offer, our codec and an RTP port of our own.
+        let allowed: Vec<u8> = match peer {
+            Some(p) => super::sdp::payloads_for(&p.codec_list(g)),
+            None => super::sdp::payloads_for(&g.codecs().list),
+        };
+        let allowed = if allowed.is_empty() {
+            vec![0, 8]
+        } else {
+            allowed
+        };
+        let offer = super::sdp::parse(&msg.body);
+        let payloads = match &offer {
+            Some(o) => match super::sdp::answer(o, &allowed) {
+                Some(p) => vec![p],
+                None => {
+                    let r = response(&msg, 488, "Not Acceptable Here", Some(&tag), src, &server);
+                    self.respond(&key, r).await;
+                    return;
+                }
+            },
+            None => allowed.clone(),
+        };
+        let ip = self.local_ip(src);
+        let (rtp, rtp_port) = reserve_rtp(&cfg, ip);
+        let session = u64::from(self.rand32());
+        let dtmf = offer.as_ref().map_or(Some(101), |o| o.dtmf);
+        let local_sdp = super::sdp::build(ip, rtp_port, session, &payloads, dtmf);
+        let trying = response(&msg, 100, "Trying", None, src, &server);
+        self.respond(&key, trying).await;
+        // The channel.
+        let name = format!("SIP/{}-{:08x}", peer_name, self.seq);
+        self.seq = self.seq.wrapping_add(1);
+        let mut chan = Channel::new(name, self.pbx.next_uniqueid(), &context, &exten);
+        chan.caller.num = Some(cid_num).filter(|s| !s.is_empty());
+        let display = from_hdr
+            .split('<')
+            .next()
+            .map(|d| d.trim().trim_matches('"').to_string())
+            .filter(|d| !d.is_empty());
+        chan.caller.name = display;
+        if let Some(p) = peer {
+            if let Some(l) = &p.language {
+                chan.language = l.value.clone();
+            } else {
+                chan.language = self.pbx.default_language.clone();
+            }
+            if let Some(cid) = &p.callerid {
+                let v = cid.value.clone();
+                if let Some((n, rest)) = v.split_once('<') {
+                    let n = n.trim().trim_matches('"');
+                    if !n.is_empty() {
+                        chan.caller.name = Some(n.to_string());
+                    }
+                    chan.caller.num = Some(rest.trim_end_matches('>').trim().to_string());
+                }
+            }
+        }
+        chan.set_state(ChannelState::Ring);
+        chan.tech = Some(Arc::new(SipTech {
+            call_id: call_id.clone(),
+            tx: self.tx.clone(),
+        }));
+        let handle = chan.handle.clone();
+        self.pbx.register(handle.clone());
+        let contact = format!(
+            "<sip:{}@{}>",
+            exten,
+            SocketAddr::new(ip, self.sock.local_addr().map(|a| a.port()).unwrap_or(5060))
+        );
+        let now = Instant::now();
+        self.calls.insert(
+            call_id.clone(),
+            Call {
+                key,
+                invite: msg,
+                src,
+                tag,
+                state: State::Early,
+                ok: None,
+                ok_next: now,
+                ok_interval: T1,
+                ok_deadline: now,
+                handle,
+                local_sdp,
+                contact,
+                cseq: 101,
+                _rtp: rtp,
+            },
+        );
+        let pbx = self.pbx.clone();
+        tokio::spawn(async move {
+            crate::verb!(2, "Using SIP RTP CoS mark 5");
+            pbxloop::run(&mut chan, &pbx).await;
+            let cause = chan.hangupcause;
+            pbx.unregister(&chan.name);
+            if let Some(t) = &chan.tech {
+                t.hangup(cause);
+            }
+        });
+    }
+
+    async fn answer(&mut self, id: &str) {
+        let server = self.server();
+        let Some(c) = self.calls.get_mut(id) else {
+            return;
+        };
+        if c.state != State::Early {
+            return;
+        }
+        let mut ok = response(&c.invite, 200, "OK", Some(&c.tag), c.src, &server);
+        ok.add_header("Contact", c.contact.clone());
+        ok.add_header("Content-Type", "application/sdp");
+        ok.body = c.local_sdp.clone();
+        c.state = State::Answered;
+        let now = Instant::now();
+        c.ok = Some(ok.clone());
+        c.ok_interval = T1;
+        c.ok_next = now + T1;
+        c.ok_deadline = now + T1 * 64;
+        let key = c.key.clone();
+        self.respond(&key, ok).await;
+    }
+
+    async fn indicate(&mut self, id: &str, ind: Indication) {
+        let server = self.server();
+        let Some(c) = self.calls.get_mut(id) else {
+            return;
+        };
+        if c.state != State::Early {
+            return;
+        }
+        let (code, reason, sdp) = match ind {
+            Indication::Ringing => (180, "Ringing", false),
+            Indication::Progress => (183, "Session Progress", true),
+            Indication::Busy => (486, "Busy Here", false),
+            Indication::Congestion => (503, "Service Unavailable", false),
+        };
+        let mut r = response(&c.invite, code, reason, Some(&c.tag), c.src, &server);
+        if code < 200 {
+            r.add_header("Contact", c.contact.clone());
+        }
+        if sdp {
+            r.add_header("Content-Type", "application/sdp");
+            r.body = c.local_sdp.clone();
+        }
+        if code >= 200 {
+            c.state = State::Ended;
+        }
+        let key = c.key.clone();
+        self.respond(&key, r).await;
+    }
+
+    async fn hangup(&mut self, id: &str, cause: i32) {
+        let server = self.server();
+        let Some(c) = self.calls.remove(id) else {
+            return;
+        };
+        match c.state {
+            State::Early => {
+                let (code, reason) = cause_to_sip(cause).unwrap_or((603, "Declined"));
+                let r = response(&c.invite, code, reason, Some(&c.tag), c.src, &server);
+                self.respond(&c.key, r).await;
+            }
+            State::Answered => {
+                // BYE to the caller: our From is their To (with our tag), our To their From.
+                let target = c
+                    .invite
+                    .header("Contact")
+                    .and_then(Uri::parse)
+                    .map(|u| u.to_string())
+                    .unwrap_or_else(|| format!("sip:{}", c.src));
+                let ip = self.local_ip(c.src);
+                let port = self.sock.local_addr().map(|a| a.port()).unwrap_or(5060);
+                let branch = self.layer.new_branch();
+                let mut bye = Message {
+                    start: StartLine::Request {
+                        method: "BYE".into(),
+                        uri: target,
+                    },
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                };
+                bye.add_header(
+                    "Via",
+                    format!(
+                        "SIP/2.0/UDP {};branch={branch};rport",
+                        SocketAddr::new(ip, port)
+                    ),
+                );
+                bye.add_header("Max-Forwards", "70");
+                let mut from = c.invite.header("To").unwrap_or("").to_string();
+                if param(&from, "tag").is_none() {
+                    from.push_str(";tag=");
+                    from.push_str(&c.tag);
+                }
+                bye.add_header("From", from);
+                bye.add_header("To", c.invite.header("From").unwrap_or(""));
+                bye.add_header("Call-ID", id);
+                bye.add_header("CSeq", format!("{} BYE", c.cseq + 1));
+                bye.add_header("User-Agent", server.clone());
+                let (_, out) = self
+                    .layer
+                    .request(bye, c.src, Transport::Udp, Instant::now());
+                self.process(out).await;
+            }
+            State::Ended => {}
+        }
+    }
+}
+
+/// Bind an even RTP port in rtp.conf's range (the socket is kept for the call).
+fn reserve_rtp(cfg: &crate::config::ConfigSet, ip: IpAddr) -> (Option<std::net::UdpSocket>, u16) {
+    let (start, end) = cfg
+        .rtp
+        .as_ref()
+        .map(|r| (r.rtpstart(), r.rtpend()))
+        .unwrap_or((10000, 20000));
+    let (start, end) = (
+        start.clamp(1024, 65534) as u16,
+        end.clamp(1024, 65534) as u16,
+    );
+    let span = u32::from(end.saturating_sub(start)).max(2);
+    let seed = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    for i in 0..64u32 {
+        let port = start + (((seed / 2 + i * 7919) % (span / 2)) * 2) as u16;
+        if let Ok(s) = std::net::UdpSocket::bind((ip, port)) {
+            return (Some(s), port);
+        }
+    }
+    (None, 0)
+}

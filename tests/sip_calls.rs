@@ -1,0 +1,328 @@
+//! Calls into zvezda over UDP on 127.0.0.1, as chan_sip answers them on the recordings:
+//! INVITE challenged (401, no qop) then accepted with the right password, 403 with a wrong one;
+//! `484 Address Incomplete` when more digits could match, `404 Not Found` when nothing can;
+//! 100 Trying, the dialplan on a `SIP/<peer>-<n>` channel, `603 Declined` after an auto
+//! fallthrough, 200 OK with SDP on Answer (re-sent until the ACK), BYE when the dialplan hangs
+//! up, and the caller's BYE and CANCEL ending the channel.
+
+mod support;
+
+use std::net::UdpSocket;
+use std::time::{Duration, Instant};
+use support::Server;
+use zvezda::sip::message::{param, Message};
+
+fn free_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn etc(port: u16) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("sip.conf"),
+        format!(
+            "[general]\nbindaddr=127.0.0.1\nbindport={port}\ncontext=nowhere\nallowguest=no\n\
+             [1001]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=office\ndisallow=all\nallow=alaw\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        d.path().join("rtp.conf"),
+        "[general]\nrtpstart=21000\nrtpend=21100\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.path().join("extensions.conf"),
+        "[general]\nautofallthrough=yes\n[office]\n\
+         exten => _X.,1,NoOp(caller ${CALLERID(num)} to ${EXTEN})\nsame => n,NoOp(falls through)\n\
+         exten => 7000,1,Answer()\nsame => n,Wait(1)\nsame => n,Hangup()\n\
+         exten => 7001,1,Answer()\nsame => n,Wait(20)\n\
+         exten => 7002,1,Ringing()\nsame => n,Wait(20)\n\
+         exten => 7003,1,Busy(1)\n",
+    )
+    .unwrap();
+    d
+}
+
+const SDP: &str = "v=0\r\no=uac 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 16182 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
+
+struct Phone {
+    sock: UdpSocket,
+    server: String,
+    port: u16,
+}
+
+impl Phone {
+    fn new(port: u16) -> Phone {
+        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        Phone {
+            sock,
+            server: format!("127.0.0.1:{port}"),
+            port,
+        }
+    }
+
+    fn send(&self, s: &str) {
+        self.sock.send_to(s.as_bytes(), &self.server).unwrap();
+    }
+
+    fn recv(&self) -> Message {
+        let mut buf = [0u8; 8192];
+        let (n, _) = self
+            .sock
+            .recv_from(&mut buf)
+            .expect("a message from zvezda");
+        Message::parse(&buf[..n], false).unwrap().0
+    }
+
+    /// The next final response (provisionals collected).
+    fn final_response(&self, seen: &mut Vec<u16>) -> Message {
+        loop {
+            let m = self.recv();
+            let c = m.code().expect("a response");
+            seen.push(c);
+            if c >= 200 {
+                return m;
+            }
+        }
+    }
+
+    fn invite(&self, to: &str, call: &str, cseq: u32, auth: Option<&str>) -> String {
+        let me = self.sock.local_addr().unwrap();
+        let mut s = format!(
+            "INVITE sip:{to}@127.0.0.1:{p} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-{call}-{cseq};rport\r\nMax-Forwards: 70\r\n\
+             From: \"Ivan\" <sip:1001@127.0.0.1:{p}>;tag={call}F\r\nTo: <sip:{to}@127.0.0.1:{p}>\r\nCall-ID: {call}\r\nCSeq: {cseq} INVITE\r\n\
+             Contact: <sip:1001@{me}>\r\nContent-Type: application/sdp\r\n",
+            p = self.port
+        );
+        if let Some(a) = auth {
+            s.push_str(&format!("Authorization: {a}\r\n"));
+        }
+        s.push_str(&format!("Content-Length: {}\r\n\r\n{SDP}", SDP.len()));
+        s
+    }
+
+    fn ack(&self, resp: &Message, to: &str, call: &str, cseq: u32, branch_of_invite: bool) {
+        let me = self.sock.local_addr().unwrap();
+        let branch = if branch_of_invite {
+            format!("z9hG4bK-{call}-{cseq}")
+        } else {
+            format!("z9hG4bK-{call}-{cseq}-ack")
+        };
+        self.send(&format!(
+            "ACK sip:{to}@127.0.0.1:{p} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch={branch};rport\r\nMax-Forwards: 70\r\n\
+             From: \"Ivan\" <sip:1001@127.0.0.1:{p}>;tag={call}F\r\nTo: {}\r\nCall-ID: {call}\r\nCSeq: {cseq} ACK\r\nContent-Length: 0\r\n\r\n",
+            resp.header("To").unwrap(),
+            p = self.port
+        ));
+    }
+
+    fn answer_challenge(&self, challenge: &Message, to: &str, pass: &str) -> String {
+        let nonce = zvezda::sip::digest::params(challenge.header("WWW-Authenticate").unwrap())
+            .into_iter()
+            .find(|(k, _)| k == "nonce")
+            .unwrap()
+            .1;
+        let h = |s: String| zvezda::funcs::md5::hex(&zvezda::funcs::md5::md5(s.as_bytes()));
+        let uri = format!("sip:{to}@127.0.0.1:{}", self.port);
+        let ha1 = h(format!("1001:asterisk:{pass}"));
+        let ha2 = h(format!("INVITE:{uri}"));
+        let resp = h(format!("{ha1}:{nonce}:{ha2}"));
+        format!("Digest username=\"1001\",realm=\"asterisk\",uri=\"{uri}\",nonce=\"{nonce}\",response=\"{resp}\",algorithm=MD5")
+    }
+
+    /// INVITE, 401, ACK, INVITE with auth: returns the codes seen and the final response.
+    fn call(&self, to: &str, call: &str, pass: &str) -> (Vec<u16>, Message) {
+        self.send(&self.invite(to, call, 1, None));
+        let mut seen = Vec::new();
+        let c = self.final_response(&mut seen);
+        assert_eq!(c.code(), Some(401), "the first INVITE is challenged");
+        assert!(!c.header("WWW-Authenticate").unwrap().contains("qop"));
+        self.ack(&c, to, call, 1, true);
+        let auth = self.answer_challenge(&c, to, pass);
+        self.send(&self.invite(to, call, 2, Some(&auth)));
+        let mut seen = Vec::new();
+        let f = self.final_response(&mut seen);
+        (seen, f)
+    }
+}
+
+fn trace(s: &Server) -> String {
+    std::thread::sleep(Duration::from_millis(150));
+    s.lines.lock().unwrap().join("\n")
+}
+
+#[test]
+fn address_incomplete_not_found_declined_and_wrong_password() {
+    let port = free_port();
+    let dir = etc(port);
+    let s = Server::start(dir.path());
+    let phone = Phone::new(port);
+    // One digit: `_X.` needs two, so more digits could match.
+    let (_, r) = phone.call("5", "c5", "1234");
+    assert_eq!(r.code(), Some(484));
+    phone.ack(&r, "5", "c5", 2, true);
+    // Nothing can match `*99`.
+    let (_, r) = phone.call("*99", "c99", "1234");
+    assert_eq!(r.code(), Some(404));
+    phone.ack(&r, "*99", "c99", 2, true);
+    // `_X.` runs two NoOps and falls through: 100 Trying, then 603 Declined.
+    let (seen, r) = phone.call("12345", "c12", "1234");
+    assert_eq!(seen, vec![100, 603]);
+    assert_eq!(r.code(), Some(603));
+    phone.ack(&r, "12345", "c12", 2, true);
+    let t = trace(&s);
+    assert!(t.contains("    -- Executing [12345@office:1] NoOp(\"SIP/1001-00000000\", \"caller 1001 to 12345\") in new stack"), "{t}");
+    assert!(
+        t.contains("    -- Auto fallthrough, channel 'SIP/1001-00000000' status is 'UNKNOWN'"),
+        "{t}"
+    );
+    assert!(t.contains("Call from '1001' (127.0.0.1:"), "{t}");
+    // Wrong password: 403 and the NOTICE.
+    let (_, r) = phone.call("7000", "cw", "nope");
+    assert_eq!(r.code(), Some(403));
+    phone.ack(&r, "7000", "cw", 2, true);
+    let t = trace(&s);
+    assert!(
+        t.contains("NOTICE[")
+            && t.contains("Failed to authenticate device \"Ivan\" <sip:1001@127.0.0.1:"),
+        "{t}"
+    );
+}
+
+#[test]
+fn answered_call_with_sdp_then_bye_from_zvezda() {
+    let port = free_port();
+    let dir = etc(port);
+    let s = Server::start(dir.path());
+    let phone = Phone::new(port);
+    let (seen, ok) = phone.call("7000", "ca", "1234");
+    assert_eq!(seen, vec![100, 200]);
+    assert_eq!(ok.header("Content-Type"), Some("application/sdp"));
+    let sdp = String::from_utf8_lossy(&ok.body).to_string();
+    // The peer allows only alaw: PCMA chosen from the offer, DTMF kept.
+    assert!(
+        sdp.contains("m=audio ") && sdp.contains(" RTP/AVP 8 101\r\n"),
+        "{sdp}"
+    );
+    let port_rtp: u16 = sdp
+        .lines()
+        .find_map(|l| l.strip_prefix("m=audio "))
+        .and_then(|m| m.split_whitespace().next())
+        .and_then(|p| p.parse().ok())
+        .unwrap();
+    assert!(
+        (21000..=21100).contains(&port_rtp) && port_rtp.is_multiple_of(2),
+        "{sdp}"
+    );
+    assert!(param(ok.header("To").unwrap(), "tag")
+        .unwrap()
+        .starts_with("as"));
+    // Without our ACK zvezda re-sends the 200 OK.
+    let again = phone.recv();
+    assert_eq!(again.code(), Some(200));
+    phone.ack(&ok, "7000", "ca", 2, false);
+    // Wait(1) then Hangup(): a BYE to the phone, which we answer.
+    let t0 = Instant::now();
+    let bye = loop {
+        let m = phone.recv();
+        if m.method() == Some("BYE") {
+            break m;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(5));
+    };
+    assert_eq!(bye.call_id(), Some("ca"));
+    assert_eq!(
+        param(bye.header("From").unwrap(), "tag"),
+        param(ok.header("To").unwrap(), "tag")
+    );
+    let me = phone.sock.local_addr().unwrap();
+    phone.send(&format!(
+        "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {}\r\nCall-ID: ca\r\nCSeq: {}\r\nContent-Length: 0\r\n\r\n",
+        bye.header("Via").unwrap(),
+        bye.header("From").unwrap(),
+        bye.header("To").unwrap(),
+        bye.header("CSeq").unwrap()
+    ));
+    let _ = me;
+    s.wait_idle();
+    let t = trace(&s);
+    assert!(
+        t.contains(
+            "    -- Executing [7000@office:1] Answer(\"SIP/1001-00000000\", \"\") in new stack"
+        ),
+        "{t}"
+    );
+    assert!(
+        t.contains("  == Spawn extension (office, 7000, 3) exited non-zero on 'SIP/1001-00000000'"),
+        "{t}"
+    );
+}
+
+#[test]
+fn caller_bye_cancel_ringing_and_busy() {
+    let port = free_port();
+    let dir = etc(port);
+    let s = Server::start(dir.path());
+    let phone = Phone::new(port);
+    // Answered, then the caller hangs up with BYE.
+    let (_, ok) = phone.call("7001", "cb", "1234");
+    assert_eq!(ok.code(), Some(200));
+    phone.ack(&ok, "7001", "cb", 2, false);
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(s
+        .rx("core show channels count")
+        .starts_with("1 active channel"));
+    let me = phone.sock.local_addr().unwrap();
+    phone.send(&format!(
+        "BYE sip:7001@127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-cb-bye;rport\r\nFrom: \"Ivan\" <sip:1001@127.0.0.1:{port}>;tag=cbF\r\n\
+         To: {}\r\nCall-ID: cb\r\nCSeq: 3 BYE\r\nContent-Length: 0\r\n\r\n",
+        ok.header("To").unwrap()
+    ));
+    let r = loop {
+        let m = phone.recv();
+        if m.cseq().map(|c| c.1) == Some("BYE".into()) {
+            break m;
+        }
+    };
+    assert_eq!(r.code(), Some(200));
+    s.wait_idle();
+    // Ringing: 180, then the caller cancels: 200 for the CANCEL, 487 for the INVITE.
+    phone.send(&phone.invite("7002", "cc", 1, None));
+    let mut seen = Vec::new();
+    let c = phone.final_response(&mut seen);
+    phone.ack(&c, "7002", "cc", 1, true);
+    let auth = phone.answer_challenge(&c, "7002", "1234");
+    phone.send(&phone.invite("7002", "cc", 2, Some(&auth)));
+    let ring = loop {
+        let m = phone.recv();
+        if m.code() == Some(180) {
+            break m;
+        }
+    };
+    assert!(param(ring.header("To").unwrap(), "tag").is_some());
+    phone.send(&format!(
+        "CANCEL sip:7002@127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-cc-2;rport\r\nFrom: \"Ivan\" <sip:1001@127.0.0.1:{port}>;tag=ccF\r\n\
+         To: <sip:7002@127.0.0.1:{port}>\r\nCall-ID: cc\r\nCSeq: 2 CANCEL\r\nContent-Length: 0\r\n\r\n"
+    ));
+    let mut codes = Vec::new();
+    while codes.len() < 2 {
+        let m = phone.recv();
+        codes.push((m.code().unwrap(), m.cseq().unwrap().1));
+    }
+    codes.sort();
+    assert_eq!(
+        codes,
+        vec![(200, "CANCEL".to_string()), (487, "INVITE".to_string())]
+    );
+    s.wait_idle();
+    // Busy(): 486 Busy Here.
+    let (seen, r) = phone.call("7003", "cd", "1234");
+    assert_eq!(seen, vec![100, 486]);
+    assert_eq!(r.code(), Some(486));
+}

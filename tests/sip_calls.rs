@@ -326,3 +326,44 @@ fn caller_bye_cancel_ringing_and_busy() {
     assert_eq!(seen, vec![100, 486]);
     assert_eq!(r.code(), Some(486));
 }
+
+/// SIPp (sip-tester) places authenticated calls that are answered and hung up cleanly.
+#[test]
+fn sipp_calls_are_answered_and_torn_down() {
+    let port = free_port();
+    let dir = etc(port);
+    let s = Server::start(dir.path());
+    let scen = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/sipp/call_auth.xml");
+    let out = std::process::Command::new("sipp")
+        .args([
+            "-sf",
+            scen.to_str().unwrap(),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &free_port().to_string(),
+        ])
+        .args(["-mp", &free_port().to_string()])
+        .args([
+            "-au", "1001", "-ap", "1234", "-s", "7001", "-m", "5", "-r", "5", "-nostdin",
+        ])
+        .args(["-timeout", "20s", "-timeout_error", "-trace_err"])
+        .arg(format!("127.0.0.1:{port}"))
+        .current_dir(s.dir.path())
+        .output()
+        .expect("sipp is installed by tools/test");
+    assert!(
+        out.status.success(),
+        "sipp failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    s.wait_idle();
+    let t = s.lines.lock().unwrap().join("\n");
+    assert_eq!(
+        t.matches("Executing [7001@office:1] Answer(\"SIP/1001-")
+            .count(),
+        5,
+        "{t}"
+    );
+}

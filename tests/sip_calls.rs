@@ -367,3 +367,87 @@ fn sipp_calls_are_answered_and_torn_down() {
         "{t}"
     );
 }
+
+/// Dial(SIP/uas) to a SIPp UAS: the caller hears ringing (180 relayed), both legs answered,
+/// the caller's BYE ends the callee leg with a BYE (SIPp checks it and exits cleanly).
+#[test]
+fn dial_to_a_sipp_uas_and_hang_up() {
+    let port = free_port();
+    let uas_port = free_port();
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sip.conf"),
+        format!(
+            "[general]\nbindaddr=127.0.0.1\nbindport={port}\nallowguest=no\n\
+             [1001]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=office\n\
+             [uas]\ntype=peer\nhost=127.0.0.1\nport={uas_port}\ncontext=office\n\
+             [silent]\ntype=peer\nhost=127.0.0.1\nport={}\ncontext=office\n",
+            silent.local_addr().unwrap().port()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("extensions.conf"),
+        "[office]\nexten => 8000,1,Dial(SIP/uas,10)\nsame => n,Hangup()\n\
+         exten => 8001,1,Dial(SIP/silent,1)\nsame => n,NoOp(status ${DIALSTATUS})\nsame => n,Busy(1)\n",
+    )
+    .unwrap();
+    let s = Server::start(dir.path());
+    let uas = std::process::Command::new("sipp")
+        .args(["-sn", "uas", "-i", "127.0.0.1", "-p", &uas_port.to_string()])
+        .args(["-m", "1", "-nostdin", "-timeout", "15s", "-timeout_error"])
+        .current_dir(s.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("sipp is installed by tools/test");
+    std::thread::sleep(Duration::from_millis(300));
+    let phone = Phone::new(port);
+    let (seen, ok) = phone.call("8000", "dd", "1234");
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    assert!(seen.contains(&180), "ringing relayed: {seen:?}");
+    phone.ack(&ok, "8000", "dd", 2, false);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(s
+        .rx("core show channels count")
+        .starts_with("2 active channels"));
+    let me = phone.sock.local_addr().unwrap();
+    phone.send(&format!(
+        "BYE sip:8000@127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-dd-bye;rport\r\nFrom: \"Ivan\" <sip:1001@127.0.0.1:{port}>;tag=ddF\r\n\
+         To: {}\r\nCall-ID: dd\r\nCSeq: 3 BYE\r\nContent-Length: 0\r\n\r\n",
+        ok.header("To").unwrap()
+    ));
+    loop {
+        let m = phone.recv();
+        if m.cseq().map(|c| c.1) == Some("BYE".into()) {
+            assert_eq!(m.code(), Some(200));
+            break;
+        }
+    }
+    let out = uas.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "sipp uas: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    s.wait_idle();
+    let t = s.lines.lock().unwrap().join("\n");
+    assert!(t.contains("    -- Called SIP/uas"), "{t}");
+    assert!(t.contains("    -- SIP/uas-00000001 is ringing"), "{t}");
+    assert!(
+        t.contains("    -- SIP/uas-00000001 answered SIP/1001-00000000"),
+        "{t}"
+    );
+
+    // Nobody answers: NOANSWER after the timeout, and the dialplan goes on.
+    let (seen, r) = phone.call("8001", "dn", "1234");
+    assert_eq!(r.code(), Some(486), "{seen:?}");
+    let t = s.lines.lock().unwrap().join("\n");
+    assert!(t.contains("    -- Nobody picked up in 1000 ms"), "{t}");
+    assert!(
+        t.contains("NoOp(\"SIP/1001-00000002\", \"status NOANSWER\")"),
+        "{t}"
+    );
+}

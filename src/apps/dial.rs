@@ -1,11 +1,15 @@
 //! Dial: call one or more channels and bridge the first that answers (apps/app_dial.c).
 //! `Dial(Tech/resource[&Tech2/resource2...][,timeout[,options[,URL]]])`.
 //!
-//! This build parses every Dial option as Asterisk does (an unknown letter gets
-//! "Unrecognized option") and places no outgoing call yet: SIP calls come with the SIP
-//! issue. A SIP peer that is not registered or a host that does not resolve fails with
-//! cause 20 (Subscriber absent) exactly as chan_sip does without a phone, other channel
-//! types with cause 66; DIALSTATUS and HANGUPCAUSE are set as Asterisk sets them.
+//! Every Dial option is parsed as Asterisk does (an unknown letter gets "Unrecognized
+//! option"). `SIP/peer[/number]` targets (several with `&`, in parallel) are called at the
+//! peer's registered contact or static host: ringing and progress go back to the caller
+//! (`m` turns ringing into progress, as music on hold does), the first to answer wins and
+//! the others are cancelled, the timeout cancels all (NOANSWER), the caller hanging up
+//! cancels them (CANCEL); busy/circuit-busy/unavailable make BUSY/CONGESTION/CHANUNAVAIL.
+//! After the answer the two calls stay up until either hangs up (audio joins with the media
+//! work). A SIP peer that is not registered or a host that does not resolve fails with cause
+//! 20 (Subscriber absent) as chan_sip does; other channel types with cause 66.
 
 use super::{App, AppFuture, AppResult, Exec};
 use crate::channel::Channel;
@@ -155,23 +159,61 @@ fn request(pbx: &Pbx, tech: &str, resource: &str) -> (i32, &'static str) {
     }
 }
 
+/// Where a `SIP/peer[/number]` target goes: the registered contact, or the static host.
+fn resolve_sip(pbx: &Pbx, resource: &str) -> Option<(String, std::net::SocketAddr, String)> {
+    let (peer, number) = match resource.split_once('/') {
+        Some((p, n)) => (p, Some(n)),
+        None => (resource, None),
+    };
+    let cfg = pbx.config.read().unwrap();
+    let p = cfg.sip.peer(peer)?;
+    if let Some(r) = pbx.sip.registrar.lock().unwrap().regs.get(peer) {
+        let mut uri = crate::sip::message::Uri::parse(&r.contact)?;
+        if let Some(n) = number {
+            uri.user = Some(n.to_string());
+        }
+        return Some((peer.to_string(), r.addr, uri.to_string()));
+    }
+    match p.host.as_ref().map(|h| &h.value) {
+        Some(crate::config::sip::Host::Static(h)) => {
+            let port = p.port.as_ref().map(|x| x.value).unwrap_or(5060);
+            let addr = std::net::ToSocketAddrs::to_socket_addrs(&(h.as_str(), port))
+                .ok()?
+                .next()?;
+            let user = number.unwrap_or(peer);
+            Some((peer.to_string(), addr, format!("sip:{user}@{h}:{port}")))
+        }
+        _ => None,
+    }
+}
+
 fn exec<'a>(chan: &'a mut Channel, pbx: &'a Arc<Pbx>, data: String) -> AppFuture<'a> {
     Box::pin(async move {
+        use crate::sip::core::{CoreEvent, DialEvent};
         let args = super::standard_args(&data);
-        let Some(peers) = args.first().filter(|p| !p.is_empty()) else {
+        let Some(peers) = args.first().filter(|p| !p.is_empty()).cloned() else {
             crate::logger::warning(
                 "app_dial.c",
                 "Dial requires an argument (technology/resource)",
             );
             return AppResult::Hangup;
         };
-        if let Some(opts) = args.get(2) {
-            parse_options(opts);
-        }
+        let timeout = args
+            .get(1)
+            .and_then(|t| t.trim().parse::<f64>().ok())
+            .filter(|t| *t > 0.0)
+            .map(|t| std::time::Duration::from_millis((t * 1000.0) as u64));
+        let opts = args.get(2).map(|o| parse_options(o)).unwrap_or_default();
+        let moh = opts.iter().any(|(c, _)| *c == 'm');
         chan.vars.set("DIALSTATUS", Some(""));
+        let core = pbx.sip.core.lock().unwrap().clone();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, DialEvent)>();
         let (mut lines, mut nochan) = (0, 0);
         let mut cause = 0;
-        for target in peers.split('&') {
+        let mut started = 0;
+        let caller_num = chan.caller.num.clone();
+        let caller_name = chan.caller.name.clone();
+        for (idx, target) in peers.split('&').enumerate() {
             let Some((tech, resource)) = target.split_once('/') else {
                 crate::logger::warning(
                     "app_dial.c",
@@ -180,25 +222,202 @@ fn exec<'a>(chan: &'a mut Channel, pbx: &'a Arc<Pbx>, data: String) -> AppFuture
                 continue;
             };
             lines += 1;
-            let (c, text) = request(pbx, tech, resource);
-            crate::logger::notice(
-                "app_dial.c",
-                &format!("Unable to create channel of type '{tech}' (cause {c} - {text})"),
-            );
-            cause = c;
-            nochan += 1;
+            let placed = if tech.eq_ignore_ascii_case("SIP") {
+                match (resolve_sip(pbx, resource), &core) {
+                    (Some((peer, to, uri)), Some(core)) => core
+                        .send(CoreEvent::Dial {
+                            peer,
+                            to,
+                            uri,
+                            caller_num: caller_num.clone(),
+                            caller_name: caller_name.clone(),
+                            idx,
+                            reply: tx.clone(),
+                        })
+                        .is_ok(),
+                    _ => false,
+                }
+            } else {
+                false
+            };
+            if placed {
+                started += 1;
+                crate::verb!(3, "Called {}", target);
+            } else {
+                let (c, text) = request(pbx, tech, resource);
+                crate::logger::notice(
+                    "app_dial.c",
+                    &format!("Unable to create channel of type '{tech}' (cause {c} - {text})"),
+                );
+                cause = c;
+                nochan += 1;
+            }
         }
+        drop(tx);
+        let mut names: std::collections::HashMap<usize, (String, String)> = Default::default();
+        let mut legs: Vec<String> = Vec::new();
+        let result = dial_wait(
+            chan,
+            pbx,
+            &core,
+            &mut rx,
+            &mut names,
+            &mut legs,
+            started,
+            timeout,
+            moh,
+            (lines, nochan, cause),
+        )
+        .await;
+        for l in &legs {
+            pbx.unregister(l);
+        }
+        result
+    })
+}
+
+/// Wait for the outcome of the calls placed, then stay in the call until one side ends.
+#[allow(clippy::too_many_arguments)]
+async fn dial_wait(
+    chan: &mut Channel,
+    pbx: &Arc<Pbx>,
+    core: &Option<tokio::sync::mpsc::UnboundedSender<crate::sip::core::CoreEvent>>,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<(usize, crate::sip::core::DialEvent)>,
+    names: &mut std::collections::HashMap<usize, (String, String)>,
+    legs: &mut Vec<String>,
+    started: usize,
+    timeout: Option<std::time::Duration>,
+    moh: bool,
+    counts: (usize, usize, i32),
+) -> AppResult {
+    use crate::sip::core::{CoreEvent, DialEvent};
+    let (lines, mut nochan, mut cause) = counts;
+    let (mut busy, mut congestion) = (0, 0);
+    let mut winner = None;
+    let mut indicated = false;
+    let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+    let mut live = started;
+    while live > 0 {
+        let sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            ev = rx.recv() => {
+                let Some((i, ev)) = ev else { break };
+                let name = names.get(&i).map(|n| n.1.clone()).unwrap_or_default();
+                match ev {
+                    DialEvent::Created(id, n) => {
+                        // The outgoing leg, as `core show channels` lists it.
+                        let leg = Channel::new(n.clone(), pbx.next_uniqueid(), "", "");
+                        if let Ok(mut snap) = leg.handle.snapshot.lock() {
+                            snap.state = crate::channel::ChannelState::Ring;
+                            snap.app = "AppDial".into();
+                            snap.data = "(Outgoing Line)".into();
+                        }
+                        pbx.register(leg.handle.clone());
+                        legs.push(n.clone());
+                        names.insert(i, (id, n));
+                    }
+                    DialEvent::Ringing => {
+                        crate::verb!(3, "{} is ringing", name);
+                        if !indicated {
+                            indicated = true;
+                            chan.indicate(if moh { crate::channel::Indication::Progress } else { crate::channel::Indication::Ringing });
+                        }
+                    }
+                    DialEvent::Progress => {
+                        crate::verb!(3, "{} is making progress passing it to {}", name, chan.name);
+                        if !indicated {
+                            indicated = true;
+                            chan.indicate(crate::channel::Indication::Progress);
+                        }
+                    }
+                    DialEvent::Answered => {
+                        crate::verb!(3, "{} answered {}", name, chan.name);
+                        if let Some(h) = pbx.find_channel(&name) {
+                            if let Ok(mut snap) = h.snapshot.lock() {
+                                snap.state = crate::channel::ChannelState::Up;
+                            }
+                        }
+                        winner = Some(i);
+                        break;
+                    }
+                    DialEvent::Failed(code) => {
+                        live -= 1;
+                        match code {
+                            486 | 600 | 603 => { busy += 1; cause = 17; crate::verb!(3, "{} is busy", name); }
+                            503 => { congestion += 1; cause = 34; crate::verb!(3, "{} is circuit-busy", name); }
+                            _ => { nochan += 1; cause = 20; }
+                        }
+                    }
+                    DialEvent::Hangup => {}
+                }
+            }
+            _ = sleep => {
+                crate::verb!(3, "Nobody picked up in {} ms", timeout.map(|t| t.as_millis()).unwrap_or(0));
+                if let Some(core) = &core {
+                    for (id, _) in names.values() { let _ = core.send(CoreEvent::DialHangup(id.clone())); }
+                }
+                chan.vars.set("DIALSTATUS", Some("NOANSWER"));
+                return AppResult::Continue;
+            }
+            _ = chan.handle.hungup() => {
+                if let Some(core) = &core {
+                    for (id, _) in names.values() { let _ = core.send(CoreEvent::DialHangup(id.clone())); }
+                }
+                chan.vars.set("DIALSTATUS", Some("CANCEL"));
+                return AppResult::Hangup;
+            }
+        }
+    }
+    let Some(w) = winner else {
         crate::verb!(
             2,
-            "Everyone is busy/congested at this time ({lines}:0/0/{nochan})"
+            "Everyone is busy/congested at this time ({lines}:{busy}/{congestion}/{nochan})"
         );
         chan.hangupcause = cause;
-        chan.vars.set("DIALSTATUS", Some("CHANUNAVAIL"));
-        if chan.check_hangup() {
-            return AppResult::Hangup;
+        let status = if busy > 0 {
+            "BUSY"
+        } else if congestion > 0 {
+            "CONGESTION"
+        } else {
+            "CHANUNAVAIL"
+        };
+        chan.vars.set("DIALSTATUS", Some(status));
+        return if chan.check_hangup() {
+            AppResult::Hangup
+        } else {
+            AppResult::Continue
+        };
+    };
+    // The others lose the race.
+    if let Some(core) = &core {
+        for (i, (id, _)) in names.iter() {
+            if *i != w {
+                let _ = core.send(CoreEvent::DialHangup(id.clone()));
+            }
         }
-        AppResult::Continue
-    })
+    }
+    chan.vars.set("DIALSTATUS", Some("ANSWER"));
+    chan.answer();
+    // The bridge (signalling; audio comes with the media work): until either side ends.
+    let wid = names.get(&w).map(|n| n.0.clone()).unwrap_or_default();
+    loop {
+        tokio::select! {
+            ev = rx.recv() => match ev {
+                Some((i, DialEvent::Hangup)) if i == w => return AppResult::Hangup,
+                Some(_) => continue,
+                None => return AppResult::Hangup,
+            },
+            _ = chan.handle.hungup() => {
+                if let Some(core) = &core { let _ = core.send(CoreEvent::DialHangup(wid)); }
+                return AppResult::Hangup;
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -30,6 +30,45 @@ pub enum CoreEvent {
     Answer(String),
     Indicate(String, Indication),
     Hangup(String, i32),
+    /// Dial: call `uri` at `to` for peer `peer`; progress comes back on `reply`, tagged `idx`.
+    Dial {
+        peer: String,
+        to: SocketAddr,
+        uri: String,
+        caller_num: Option<String>,
+        caller_name: Option<String>,
+        idx: usize,
+        reply: mpsc::UnboundedSender<(usize, DialEvent)>,
+    },
+    /// Dial gives up on (CANCEL) or ends (BYE) an outgoing call.
+    DialHangup(String),
+}
+
+/// What an outgoing call reports to Dial.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DialEvent {
+    /// The channel exists: its Call-ID and name (`SIP/1002-00000007`).
+    Created(String, String),
+    Ringing,
+    Progress,
+    Answered,
+    /// A final failure response (or 408 for timer B).
+    Failed(u16),
+    /// The callee hung up after answering.
+    Hangup,
+}
+
+struct OutCall {
+    key: Key,
+    invite: Message,
+    to: SocketAddr,
+    idx: usize,
+    reply: mpsc::UnboundedSender<(usize, DialEvent)>,
+    state: State,
+    /// Their To (with tag) once a response carried one.
+    remote_to: Option<String>,
+    target: String,
+    _rtp: Option<std::net::UdpSocket>,
 }
 
 /// The `Tech` of a SIP channel: events to the core, by Call-ID.
@@ -106,6 +145,8 @@ pub struct Core {
     auth: HashMap<String, (String, String, Instant)>,
     seq: u32,
     rng: u64,
+    out: HashMap<String, OutCall>,
+    out_keys: HashMap<Key, String>,
 }
 
 impl Core {
@@ -123,6 +164,8 @@ impl Core {
             auth: HashMap::new(),
             seq: 0,
             rng: seed | 1,
+            out: HashMap::new(),
+            out_keys: HashMap::new(),
         }
     }
 
@@ -201,11 +244,29 @@ impl Core {
                 Output::Request { key, msg, from, .. } => {
                     Box::pin(self.on_request(key, msg, from)).await
                 }
-                Output::Response { .. } | Output::Timeout { .. } => {}
+                Output::Response { key, msg } => {
+                    if let Some(id) = self.out_keys.get(&key).cloned() {
+                        Box::pin(self.on_out_response(&id, msg)).await;
+                    }
+                }
+                Output::Timeout { key } => {
+                    if let Some(id) = self.out_keys.remove(&key) {
+                        if let Some(o) = self.out.remove(&id) {
+                            let _ = o.reply.send((o.idx, DialEvent::Failed(408)));
+                        }
+                    }
+                }
                 Output::Stray { msg, .. } => {
                     if msg.method() == Some("ACK") {
                         if let Some(c) = msg.call_id().and_then(|id| self.calls.get_mut(id)) {
                             c.ok = None;
+                        }
+                    } else if msg.code().is_some_and(|c| (200..300).contains(&c)) {
+                        // A retransmitted 2xx of an outgoing call: ACK it again.
+                        if let Some(id) = msg.call_id().map(str::to_string) {
+                            if self.out.contains_key(&id) {
+                                self.send_ack(&id, &msg).await;
+                            }
                         }
                     }
                 }
@@ -247,7 +308,221 @@ impl Core {
             CoreEvent::Answer(id) => self.answer(&id).await,
             CoreEvent::Indicate(id, ind) => self.indicate(&id, ind).await,
             CoreEvent::Hangup(id, cause) => self.hangup(&id, cause).await,
+            CoreEvent::Dial {
+                peer,
+                to,
+                uri,
+                caller_num,
+                caller_name,
+                idx,
+                reply,
+            } => {
+                self.dial(peer, to, uri, caller_num, caller_name, idx, reply)
+                    .await
+            }
+            CoreEvent::DialHangup(id) => self.dial_hangup(&id).await,
         }
+    }
+
+    fn via(&mut self, to: SocketAddr) -> String {
+        let ip = self.local_ip(to);
+        let port = self.sock.local_addr().map(|a| a.port()).unwrap_or(5060);
+        let branch = self.layer.new_branch();
+        format!(
+            "SIP/2.0/UDP {};branch={branch};rport",
+            SocketAddr::new(ip, port)
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn dial(
+        &mut self,
+        peer: String,
+        to: SocketAddr,
+        uri: String,
+        caller_num: Option<String>,
+        caller_name: Option<String>,
+        idx: usize,
+        reply: mpsc::UnboundedSender<(usize, DialEvent)>,
+    ) {
+        let cfg = self.pbx.config.read().unwrap().clone();
+        let ip = self.local_ip(to);
+        let port = self.sock.local_addr().map(|a| a.port()).unwrap_or(5060);
+        let name = format!("SIP/{}-{:08x}", peer, self.seq);
+        self.seq = self.seq.wrapping_add(1);
+        let call_id = format!("{:08x}{:08x}@{}", self.rand32(), self.rand32(), ip);
+        let tag = format!("as{:08x}", self.rand32());
+        let (rtp, rtp_port) = reserve_rtp(&cfg, ip);
+        let allowed = cfg
+            .sip
+            .peer(&peer)
+            .map(|p| super::sdp::payloads_for(&p.codec_list(&cfg.sip.general)))
+            .filter(|a| !a.is_empty())
+            .unwrap_or(vec![8, 0]);
+        let sdp = super::sdp::build(ip, rtp_port, u64::from(self.rand32()), &allowed, Some(101));
+        let num = caller_num.unwrap_or_else(|| "anonymous".into());
+        let from = match caller_name.filter(|n| !n.is_empty()) {
+            Some(n) => format!(
+                "\"{n}\" <sip:{num}@{}>;tag={tag}",
+                SocketAddr::new(ip, port)
+            ),
+            None => format!("<sip:{num}@{}>;tag={tag}", SocketAddr::new(ip, port)),
+        };
+        let mut inv = Message {
+            start: StartLine::Request {
+                method: "INVITE".into(),
+                uri: uri.clone(),
+            },
+            headers: Vec::new(),
+            body: sdp,
+        };
+        let via = self.via(to);
+        inv.add_header("Via", via);
+        inv.add_header("Max-Forwards", "70");
+        inv.add_header("From", from);
+        inv.add_header("To", format!("<{uri}>"));
+        inv.add_header(
+            "Contact",
+            format!("<sip:{num}@{}>", SocketAddr::new(ip, port)),
+        );
+        inv.add_header("Call-ID", call_id.clone());
+        inv.add_header("CSeq", "102 INVITE");
+        inv.add_header("User-Agent", self.server());
+        inv.add_header("Allow", super::registrar::ALLOW);
+        inv.add_header("Supported", super::registrar::SUPPORTED);
+        inv.add_header("Content-Type", "application/sdp");
+        let _ = reply.send((idx, DialEvent::Created(call_id.clone(), name)));
+        let (key, outs) = self
+            .layer
+            .request(inv.clone(), to, Transport::Udp, Instant::now());
+        self.out_keys.insert(key.clone(), call_id.clone());
+        self.out.insert(
+            call_id,
+            OutCall {
+                key,
+                invite: inv,
+                to,
+                idx,
+                reply,
+                state: State::Early,
+                remote_to: None,
+                target: uri,
+                _rtp: rtp,
+            },
+        );
+        self.process(outs).await;
+    }
+
+    async fn on_out_response(&mut self, id: &str, msg: Message) {
+        let Some(code) = msg.code() else { return };
+        let Some(o) = self.out.get_mut(id) else {
+            return;
+        };
+        if let Some(t) = msg.header("To") {
+            if param(t, "tag").is_some() {
+                o.remote_to = Some(t.to_string());
+            }
+        }
+        if let Some(c) = msg.header("Contact").and_then(Uri::parse) {
+            o.target = c.to_string();
+        }
+        match code {
+            180 => {
+                let _ = o.reply.send((o.idx, DialEvent::Ringing));
+            }
+            181..=199 => {
+                let _ = o.reply.send((o.idx, DialEvent::Progress));
+            }
+            100 => {}
+            200..=299 => {
+                if o.state == State::Early {
+                    o.state = State::Answered;
+                    let _ = o.reply.send((o.idx, DialEvent::Answered));
+                }
+                self.send_ack(id, &msg).await;
+            }
+            _ => {
+                let o = self.out.remove(id).unwrap();
+                self.out_keys.remove(&o.key);
+                let _ = o.reply.send((o.idx, DialEvent::Failed(code)));
+            }
+        }
+    }
+
+    /// The ACK for a 2xx: a new transaction-less request to the remote target.
+    async fn send_ack(&mut self, id: &str, resp: &Message) {
+        let Some(o) = self.out.get(id) else { return };
+        let (to, target, from) = (
+            o.to,
+            o.target.clone(),
+            o.invite.header("From").unwrap_or("").to_string(),
+        );
+        let cseq = resp.cseq().map(|c| c.0).unwrap_or(102);
+        let mut ack = Message {
+            start: StartLine::Request {
+                method: "ACK".into(),
+                uri: target,
+            },
+            headers: Vec::new(),
+            body: Vec::new(),
+        };
+        let via = self.via(to);
+        ack.add_header("Via", via);
+        ack.add_header("Max-Forwards", "70");
+        ack.add_header("From", from);
+        ack.add_header("To", resp.header("To").unwrap_or(""));
+        ack.add_header("Call-ID", id);
+        ack.add_header("CSeq", format!("{cseq} ACK"));
+        self.send(&ack, to).await;
+    }
+
+    async fn dial_hangup(&mut self, id: &str) {
+        let Some(o) = self.out.remove(id) else { return };
+        self.out_keys.remove(&o.key);
+        let mut req = Message {
+            start: StartLine::Request {
+                method: String::new(),
+                uri: String::new(),
+            },
+            headers: Vec::new(),
+            body: Vec::new(),
+        };
+        match o.state {
+            State::Early => {
+                // CANCEL: same Request-URI, Via (branch), From, To, Call-ID, CSeq number.
+                req.start = StartLine::Request {
+                    method: "CANCEL".into(),
+                    uri: match &o.invite.start {
+                        StartLine::Request { uri, .. } => uri.clone(),
+                        _ => o.target.clone(),
+                    },
+                };
+                req.add_header("Via", o.invite.header("Via").unwrap_or(""));
+                req.add_header("Max-Forwards", "70");
+                req.add_header("From", o.invite.header("From").unwrap_or(""));
+                req.add_header("To", o.invite.header("To").unwrap_or(""));
+                req.add_header("Call-ID", id);
+                req.add_header("CSeq", "102 CANCEL");
+            }
+            State::Answered => {
+                req.start = StartLine::Request {
+                    method: "BYE".into(),
+                    uri: o.target.clone(),
+                };
+                let via = self.via(o.to);
+                req.add_header("Via", via);
+                req.add_header("Max-Forwards", "70");
+                req.add_header("From", o.invite.header("From").unwrap_or(""));
+                req.add_header("To", o.remote_to.clone().unwrap_or_default());
+                req.add_header("Call-ID", id);
+                req.add_header("CSeq", "103 BYE");
+            }
+            State::Ended => return,
+        }
+        let (_, outs) = self
+            .layer
+            .request(req, o.to, Transport::Udp, Instant::now());
+        self.process(outs).await;
     }
 
     fn server(&self) -> String {
@@ -265,6 +540,13 @@ impl Core {
             "INVITE" => self.on_invite(key, msg, from).await,
             "BYE" => {
                 let id = msg.call_id().unwrap_or("").to_string();
+                if let Some(o) = self.out.remove(&id) {
+                    self.out_keys.remove(&o.key);
+                    let _ = o.reply.send((o.idx, DialEvent::Hangup));
+                    let r = response(&msg, 200, "OK", None, from, &server);
+                    self.respond(&key, r).await;
+                    return;
+                }
                 match self.calls.get_mut(&id) {
                     Some(c) => {
                         c.state = State::Ended;

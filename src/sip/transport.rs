@@ -158,6 +158,7 @@ pub async fn run_udp(pbx: Arc<Pbx>, addr: SocketAddr) -> std::io::Result<()> {
     }
     // Every datagram goes to the SIP core (transactions, registrar, calls).
     let (tx, rx) = mpsc::unbounded_channel();
+    *pbx.sip.core.lock().unwrap() = Some(tx.clone());
     tokio::spawn(super::core::Core::new(pbx.clone(), sock.clone(), tx.clone()).run(rx));
     let mut buf = vec![0u8; 65_535];
     loop {
@@ -176,6 +177,8 @@ pub async fn run_udp(pbx: Arc<Pbx>, addr: SocketAddr) -> std::io::Result<()> {
 
 /// The SIP state the rest of the PBX and the console see.
 pub struct SipState {
+    /// The UDP core's event queue (None until SIP is listening): Dial places calls here.
+    pub core: Mutex<Option<mpsc::UnboundedSender<super::core::CoreEvent>>>,
     pub registrar: Mutex<super::registrar::Registrar>,
     pub cache: Mutex<ResponseCache>,
     pub bound: Mutex<Vec<SocketAddr>>,
@@ -184,6 +187,7 @@ pub struct SipState {
 impl SipState {
     pub fn new(server: &str) -> SipState {
         SipState {
+            core: Mutex::new(None),
             registrar: Mutex::new(super::registrar::Registrar::new(server)),
             cache: Mutex::new(ResponseCache::default()),
             bound: Mutex::new(Vec::new()),

@@ -451,3 +451,137 @@ fn dial_to_a_sipp_uas_and_hang_up() {
         "{t}"
     );
 }
+
+/// The user's main case: 1001 calls 1002, both phones registered, through a seed-style
+/// `Dial(SIP/${EXTEN},10,t&m)`: 100 Trying, 183 with SDP (music on hold as early media),
+/// 200 OK when 1002 answers; 1001 hangs up and 1002 gets the BYE.
+#[test]
+fn phone_calls_phone_through_dial() {
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sip.conf"),
+        format!(
+            "[general]\nbindaddr=127.0.0.1\nbindport={port}\nallowguest=no\n\
+             [1001]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=outcoling\n\
+             [1002]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=outcoling\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("extensions.conf"),
+        "[outcoling]\nexten => _100X,1,Dial(SIP/${EXTEN},10,t&m)\nsame => n,Hangup()\n",
+    )
+    .unwrap();
+    let s = Server::start(dir.path());
+    // 1002 registers from its own socket.
+    let b = Phone::new(port);
+    let bme = b.sock.local_addr().unwrap();
+    let reg = |cseq: u32, auth: Option<String>| {
+        let mut m = format!(
+            "REGISTER sip:127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {bme};branch=z9hG4bK-r{cseq};rport\r\nFrom: <sip:1002@127.0.0.1:{port}>;tag=r\r\n\
+             To: <sip:1002@127.0.0.1:{port}>\r\nCall-ID: reg-1002\r\nCSeq: {cseq} REGISTER\r\nContact: <sip:1002@{bme}>\r\nExpires: 3600\r\n"
+        );
+        if let Some(a) = auth {
+            m.push_str(&format!("Authorization: {a}\r\n"));
+        }
+        m.push_str("Content-Length: 0\r\n\r\n");
+        b.send(&m);
+        b.recv()
+    };
+    let c = reg(1, None);
+    let nonce = zvezda::sip::digest::params(c.header("WWW-Authenticate").unwrap())
+        .into_iter()
+        .find(|(k, _)| k == "nonce")
+        .unwrap()
+        .1;
+    let h = |x: String| zvezda::funcs::md5::hex(&zvezda::funcs::md5::md5(x.as_bytes()));
+    let uri = format!("sip:127.0.0.1:{port}");
+    let resp = h(format!(
+        "{}:{nonce}:{}",
+        h("1002:asterisk:1234".into()),
+        h(format!("REGISTER:{uri}"))
+    ));
+    let ok = reg(2, Some(format!("Digest username=\"1002\",realm=\"asterisk\",uri=\"{uri}\",nonce=\"{nonce}\",response=\"{resp}\",algorithm=MD5")));
+    assert_eq!(ok.code(), Some(200));
+    // 1002 answers whatever INVITE comes: 180, then 200 with SDP; then expects ACK and BYE.
+    let bsock = b.sock.try_clone().unwrap();
+    let callee = std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        let mut got = Vec::new();
+        let mut to_tagged = String::new();
+        loop {
+            let Ok((n, from)) = bsock.recv_from(&mut buf) else {
+                return got;
+            };
+            let m = Message::parse(&buf[..n], false).unwrap().0;
+            let Some(method) = m.method().map(str::to_string) else {
+                continue;
+            };
+            got.push(method.clone());
+            let reply = |code: u16, reason: &str, body: &str, to: &str| {
+                format!(
+                    "SIP/2.0 {code} {reason}\r\nVia: {}\r\nFrom: {}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: {}\r\nContact: <sip:1002@{}>\r\n{}Content-Length: {}\r\n\r\n{body}",
+                    m.header("Via").unwrap(),
+                    m.header("From").unwrap(),
+                    m.call_id().unwrap(),
+                    m.header("CSeq").unwrap(),
+                    bsock.local_addr().unwrap(),
+                    if body.is_empty() { "" } else { "Content-Type: application/sdp\r\n" },
+                    body.len()
+                )
+            };
+            match method.as_str() {
+                "INVITE" => {
+                    to_tagged = format!("{};tag=b1002", m.header("To").unwrap());
+                    bsock
+                        .send_to(reply(180, "Ringing", "", &to_tagged).as_bytes(), from)
+                        .unwrap();
+                    std::thread::sleep(Duration::from_millis(200));
+                    bsock
+                        .send_to(reply(200, "OK", SDP, &to_tagged).as_bytes(), from)
+                        .unwrap();
+                }
+                "BYE" => {
+                    bsock
+                        .send_to(
+                            reply(200, "OK", "", m.header("To").unwrap()).as_bytes(),
+                            from,
+                        )
+                        .unwrap();
+                    return got;
+                }
+                _ => {}
+            }
+            let _ = &to_tagged;
+        }
+    });
+    let a = Phone::new(port);
+    let (seen, ok) = a.call("1002", "ab", "1234");
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    assert_eq!(
+        seen,
+        vec![100, 183, 200],
+        "as the recording: 183 for music on hold, no 180"
+    );
+    a.ack(&ok, "1002", "ab", 2, false);
+    std::thread::sleep(Duration::from_millis(300));
+    let me = a.sock.local_addr().unwrap();
+    a.send(&format!(
+        "BYE sip:1002@127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-ab-bye;rport\r\nFrom: \"Ivan\" <sip:1001@127.0.0.1:{port}>;tag=abF\r\n\
+         To: {}\r\nCall-ID: ab\r\nCSeq: 3 BYE\r\nContent-Length: 0\r\n\r\n",
+        ok.header("To").unwrap()
+    ));
+    let got = callee.join().unwrap();
+    assert_eq!(got, vec!["INVITE", "ACK", "BYE"], "what 1002 received");
+    s.wait_idle();
+    let t = s.lines.lock().unwrap().join("\n");
+    assert!(
+        t.contains("WARNING[") && t.contains("Unrecognized option: '&'"),
+        "{t}"
+    );
+    assert!(
+        t.contains("    -- SIP/1002-00000001 answered SIP/1001-00000000"),
+        "{t}"
+    );
+}

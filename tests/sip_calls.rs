@@ -9,16 +9,8 @@ mod support;
 
 use std::net::UdpSocket;
 use std::time::{Duration, Instant};
-use support::Server;
+use support::{digest_answer, free_port, Server};
 use zvezda::sip::message::{param, Message};
-
-fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn etc(port: u16) -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
@@ -123,17 +115,8 @@ impl Phone {
     }
 
     fn answer_challenge(&self, challenge: &Message, to: &str, pass: &str) -> String {
-        let nonce = zvezda::sip::digest::params(challenge.header("WWW-Authenticate").unwrap())
-            .into_iter()
-            .find(|(k, _)| k == "nonce")
-            .unwrap()
-            .1;
-        let h = |s: String| zvezda::funcs::md5::hex(&zvezda::funcs::md5::md5(s.as_bytes()));
         let uri = format!("sip:{to}@127.0.0.1:{}", self.port);
-        let ha1 = h(format!("1001:asterisk:{pass}"));
-        let ha2 = h(format!("INVITE:{uri}"));
-        let resp = h(format!("{ha1}:{nonce}:{ha2}"));
-        format!("Digest username=\"1001\",realm=\"asterisk\",uri=\"{uri}\",nonce=\"{nonce}\",response=\"{resp}\",algorithm=MD5")
+        digest_answer(challenge, "1001", pass, "INVITE", &uri)
     }
 
     /// INVITE, 401, ACK, INVITE with auth: returns the codes seen and the final response.
@@ -490,19 +473,8 @@ fn phone_calls_phone_through_dial() {
         b.recv()
     };
     let c = reg(1, None);
-    let nonce = zvezda::sip::digest::params(c.header("WWW-Authenticate").unwrap())
-        .into_iter()
-        .find(|(k, _)| k == "nonce")
-        .unwrap()
-        .1;
-    let h = |x: String| zvezda::funcs::md5::hex(&zvezda::funcs::md5::md5(x.as_bytes()));
     let uri = format!("sip:127.0.0.1:{port}");
-    let resp = h(format!(
-        "{}:{nonce}:{}",
-        h("1002:asterisk:1234".into()),
-        h(format!("REGISTER:{uri}"))
-    ));
-    let ok = reg(2, Some(format!("Digest username=\"1002\",realm=\"asterisk\",uri=\"{uri}\",nonce=\"{nonce}\",response=\"{resp}\",algorithm=MD5")));
+    let ok = reg(2, Some(digest_answer(&c, "1002", "1234", "REGISTER", &uri)));
     assert_eq!(ok.code(), Some(200));
     // 1002 answers whatever INVITE comes: 180, then 200 with SDP; then expects ACK and BYE.
     let bsock = b.sock.try_clone().unwrap();

@@ -9,13 +9,8 @@ mod support;
 use std::net::UdpSocket;
 use std::path::Path;
 use std::time::Duration;
-use support::Server;
+use support::{digest_answer, free_port, Server};
 use zvezda::sip::message::{param, Message};
-
-fn free_port() -> u16 {
-    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
-    s.local_addr().unwrap().port()
-}
 
 fn etc(port: u16) -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
@@ -70,18 +65,13 @@ impl Phone {
     }
 
     fn answer(&self, challenge: &Message, user: &str, pass: &str) -> String {
-        let w = challenge.header("WWW-Authenticate").unwrap();
-        let nonce = zvezda::sip::digest::params(w)
-            .into_iter()
-            .find(|(k, _)| k == "nonce")
-            .unwrap()
-            .1;
-        let h = |s: String| zvezda::funcs::md5::hex(&zvezda::funcs::md5::md5(s.as_bytes()));
-        let uri = format!("sip:{}", self.server);
-        let ha1 = h(format!("{user}:asterisk:{pass}"));
-        let ha2 = h(format!("REGISTER:{uri}"));
-        let resp = h(format!("{ha1}:{nonce}:{ha2}"));
-        format!("Digest username=\"{user}\",realm=\"asterisk\",uri=\"{uri}\",nonce=\"{nonce}\",response=\"{resp}\",algorithm=MD5")
+        digest_answer(
+            challenge,
+            user,
+            pass,
+            "REGISTER",
+            &format!("sip:{}", self.server),
+        )
     }
 }
 

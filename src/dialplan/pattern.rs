@@ -39,28 +39,10 @@ pub fn can_match(pattern: &str, number: &str) -> bool {
             // The number ran out with pattern left: more digits could match.
             return true;
         };
-        let ok = match c.to_ascii_uppercase() {
-            b'X' => d.is_ascii_digit(),
-            b'Z' => (b'1'..=b'9').contains(&d),
-            b'N' => (b'2'..=b'9').contains(&d),
-            b'[' => {
-                let Some(end) = p[i + 1..]
-                    .iter()
-                    .position(|&b| b == b']')
-                    .map(|e| e + i + 1)
-                else {
-                    return false;
-                };
-                let set = &p[i + 1..end];
-                i = end;
-                in_set(set, d)
-            }
-            _ => c == d,
-        };
-        if !ok {
-            return false;
+        match elem_matches(p, i, d) {
+            Some((true, next)) => i = next,
+            _ => return false,
         }
-        i += 1;
         j += 1;
     }
     j == n.len()
@@ -80,31 +62,29 @@ fn match_from(p: &[u8], n: &[u8]) -> bool {
             _ => {}
         }
         let Some(&d) = n.get(j) else { return false };
-        let ok = match c.to_ascii_uppercase() {
-            b'X' => d.is_ascii_digit(),
-            b'Z' => (b'1'..=b'9').contains(&d),
-            b'N' => (b'2'..=b'9').contains(&d),
-            b'[' => {
-                let Some(end) = p[i + 1..]
-                    .iter()
-                    .position(|&b| b == b']')
-                    .map(|e| e + i + 1)
-                else {
-                    return false;
-                };
-                let set = &p[i + 1..end];
-                i = end;
-                in_set(set, d)
-            }
-            _ => c == d,
-        };
-        if !ok {
-            return false;
+        match elem_matches(p, i, d) {
+            Some((true, next)) => i = next,
+            _ => return false,
         }
-        i += 1;
         j += 1;
     }
     j == n.len()
+}
+
+/// Does pattern element `p[i]` (`X`, `Z`, `N`, `[...]` or a literal) take `d`? With the index
+/// after the element; None for an unterminated `[`.
+fn elem_matches(p: &[u8], i: usize, d: u8) -> Option<(bool, usize)> {
+    let c = p[i];
+    Some(match c.to_ascii_uppercase() {
+        b'X' => (d.is_ascii_digit(), i + 1),
+        b'Z' => ((b'1'..=b'9').contains(&d), i + 1),
+        b'N' => ((b'2'..=b'9').contains(&d), i + 1),
+        b'[' => {
+            let end = p[i + 1..].iter().position(|&b| b == b']')? + i + 1;
+            (in_set(&p[i + 1..end], d), end + 1)
+        }
+        _ => (c == d, i + 1),
+    })
 }
 
 /// Is `d` in a `[...]` set's body (`1-3`, `a-c`, single characters)?

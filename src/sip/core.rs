@@ -289,11 +289,7 @@ impl Core {
                     if msg.header("Via").is_none() {
                         return;
                     }
-                    if ["From", "To", "Call-ID", "CSeq"]
-                        .iter()
-                        .any(|h| msg.header(h).is_none())
-                        || msg.cseq().is_none()
-                    {
+                    if super::transport::lacks_mandatory(&msg) {
                         let server = self.server();
                         self.send(&response(&msg, 400, "Bad Request", None, src, &server), src)
                             .await;
@@ -525,6 +521,20 @@ impl Core {
         self.process(outs).await;
     }
 
+    /// `481 Call leg/transaction does not exist`.
+    async fn no_such_call(&mut self, key: &Key, msg: &Message, from: SocketAddr) {
+        let server = self.server();
+        let r = response(
+            msg,
+            481,
+            "Call leg/transaction does not exist",
+            None,
+            from,
+            &server,
+        );
+        self.respond(key, r).await;
+    }
+
     fn server(&self) -> String {
         self.pbx.sip.registrar.lock().unwrap().server.clone()
     }
@@ -556,15 +566,7 @@ impl Core {
                         self.respond(&key, r).await;
                     }
                     None => {
-                        let r = response(
-                            &msg,
-                            481,
-                            "Call leg/transaction does not exist",
-                            None,
-                            from,
-                            &server,
-                        );
-                        self.respond(&key, r).await;
+                        self.no_such_call(&key, &msg, from).await;
                     }
                 }
             }
@@ -596,15 +598,7 @@ impl Core {
                     self.respond(&ikey, r).await;
                     handle.softhangup();
                 } else {
-                    let r = response(
-                        &msg,
-                        481,
-                        "Call leg/transaction does not exist",
-                        None,
-                        from,
-                        &server,
-                    );
-                    self.respond(&key, r).await;
+                    self.no_such_call(&key, &msg, from).await;
                 }
             }
             "ACK" => {}

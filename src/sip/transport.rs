@@ -32,6 +32,14 @@ impl ResponseCache {
     }
 }
 
+/// RFC 3261 §8.1.1: a request without From, To, Call-ID or a readable CSeq gets a 400.
+pub fn lacks_mandatory(msg: &Message) -> bool {
+    ["From", "To", "Call-ID", "CSeq"]
+        .iter()
+        .any(|h| msg.header(h).is_none())
+        || msg.cseq().is_none()
+}
+
 /// Handle one datagram; the bytes to send back to `src`, if any.
 pub fn handle_datagram(pbx: &Pbx, buf: &[u8], src: SocketAddr) -> Option<Vec<u8>> {
     let msg = match Message::parse(buf, false) {
@@ -47,11 +55,7 @@ pub fn handle_datagram(pbx: &Pbx, buf: &[u8], src: SocketAddr) -> Option<Vec<u8>
     let server = sip.registrar.lock().unwrap().server.clone();
     // RFC 3261 §8.1.1: the mandatory headers. Without a Via we cannot answer at all.
     msg.header("Via")?;
-    if ["From", "To", "Call-ID", "CSeq"]
-        .iter()
-        .any(|h| msg.header(h).is_none())
-        || msg.cseq().is_none()
-    {
+    if lacks_mandatory(&msg) {
         return Some(response(&msg, 400, "Bad Request", None, src, &server).to_bytes());
     }
     if method == "ACK" {

@@ -125,3 +125,33 @@ impl Drop for Server {
         let _ = self.child.kill();
     }
 }
+
+/// A free UDP port on 127.0.0.1 (bound and released).
+pub fn free_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The Authorization header a phone sends for `challenge` (a 401's WWW-Authenticate), MD5
+/// without qop, as the recorded phones answer chan_sip.
+pub fn digest_answer(
+    challenge: &zvezda::sip::message::Message,
+    user: &str,
+    pass: &str,
+    method: &str,
+    uri: &str,
+) -> String {
+    let nonce = zvezda::sip::digest::params(challenge.header("WWW-Authenticate").unwrap())
+        .into_iter()
+        .find(|(k, _)| k == "nonce")
+        .unwrap()
+        .1;
+    let h = |s: String| zvezda::funcs::md5::hex(&zvezda::funcs::md5::md5(s.as_bytes()));
+    let ha1 = h(format!("{user}:asterisk:{pass}"));
+    let ha2 = h(format!("{method}:{uri}"));
+    let resp = h(format!("{ha1}:{nonce}:{ha2}"));
+    format!("Digest username=\"{user}\",realm=\"asterisk\",uri=\"{uri}\",nonce=\"{nonce}\",response=\"{resp}\",algorithm=MD5")
+}

@@ -147,6 +147,9 @@ pub struct Core {
     rng: u64,
     out: HashMap<String, OutCall>,
     out_keys: HashMap<Key, String>,
+    /// Calls whose 2xx is still being re-sent (waiting for the ACK).
+    unacked: std::collections::HashSet<String>,
+    swept: Instant,
 }
 
 impl Core {
@@ -166,6 +169,8 @@ impl Core {
             rng: seed | 1,
             out: HashMap::new(),
             out_keys: HashMap::new(),
+            unacked: std::collections::HashSet::new(),
+            swept: Instant::now(),
         }
     }
 
@@ -193,8 +198,9 @@ impl Core {
     fn next_deadline(&self) -> Instant {
         let far = Instant::now() + Duration::from_secs(1);
         let mut d = self.layer.next_timer().unwrap_or(far).min(far);
-        for c in self.calls.values() {
-            if c.ok.is_some() {
+        // Only the calls whose 2xx awaits its ACK: a few, however many calls are up.
+        for id in &self.unacked {
+            if let Some(c) = self.calls.get(id).filter(|c| c.ok.is_some()) {
                 d = d.min(c.ok_next);
             }
         }
@@ -208,8 +214,17 @@ impl Core {
         // 2xx retransmissions (RFC 3261 §13.3.1.4): T1 doubling to T2, give up at 64*T1.
         let mut resend = Vec::new();
         let mut give_up = Vec::new();
-        for (id, c) in self.calls.iter_mut() {
-            if let Some(ok) = &c.ok {
+        let ids: Vec<String> = self.unacked.iter().cloned().collect();
+        for id in ids {
+            let Some(c) = self.calls.get_mut(&id) else {
+                self.unacked.remove(&id);
+                continue;
+            };
+            let Some(ok) = &c.ok else {
+                self.unacked.remove(&id);
+                continue;
+            };
+            {
                 if now >= c.ok_deadline {
                     give_up.push(id.clone());
                 } else if now >= c.ok_next {
@@ -229,8 +244,12 @@ impl Core {
                 c.handle.softhangup();
             }
         }
-        self.auth
-            .retain(|_, (_, _, at)| now.duration_since(*at) < Duration::from_secs(32));
+        // Challenges nobody answered: swept once a second, not on every timer.
+        if now.duration_since(self.swept) >= Duration::from_secs(1) {
+            self.swept = now;
+            self.auth
+                .retain(|_, (_, _, at)| now.duration_since(*at) < Duration::from_secs(32));
+        }
     }
 
     async fn send(&self, msg: &Message, to: SocketAddr) {
@@ -258,8 +277,11 @@ impl Core {
                 }
                 Output::Stray { msg, .. } => {
                     if msg.method() == Some("ACK") {
-                        if let Some(c) = msg.call_id().and_then(|id| self.calls.get_mut(id)) {
-                            c.ok = None;
+                        if let Some(id) = msg.call_id() {
+                            if let Some(c) = self.calls.get_mut(id) {
+                                c.ok = None;
+                            }
+                            self.unacked.remove(id);
                         }
                     } else if msg.code().is_some_and(|c| (200..300).contains(&c)) {
                         // A retransmitted 2xx of an outgoing call: ACK it again.
@@ -866,6 +888,8 @@ impl Core {
             SocketAddr::new(ip, self.sock.local_addr().map(|a| a.port()).unwrap_or(5060))
         );
         let now = Instant::now();
+        // The call keeps the tag; the challenge state is done with.
+        self.auth.remove(&call_id);
         self.calls.insert(
             call_id.clone(),
             Call {
@@ -912,6 +936,7 @@ impl Core {
         c.state = State::Answered;
         let now = Instant::now();
         c.ok = Some(ok.clone());
+        self.unacked.insert(id.to_string());
         c.ok_interval = T1;
         c.ok_next = now + T1;
         c.ok_deadline = now + T1 * 64;

@@ -66,6 +66,7 @@ static COMMANDS: &[Entry] = &[
     Entry { words: &["database", "show"], args: "", summary: "Shows database contents", usage: "Usage: database show [family [keytree]]\n   OR: database show [family[/keytree]]\n       Shows Asterisk database contents, optionally restricted\n       to a given family, or family and keytree. The two arguments\n       may be separated either by a space or by a slash.\n", handler: cmd_db_show },
     Entry { words: &["dialplan", "reload"], args: "", summary: "Reload extensions and *only* extensions", usage: "Usage: dialplan reload\n       reload extensions.conf without reloading any other\n       modules.  This command does not delete global variables\n       unless clearglobalvars is set to yes in extensions.conf\n", handler: cmd_dialplan_reload },
     Entry { words: &["dialplan", "show"], args: "", summary: "Show dialplan", usage: "Usage: dialplan show [[exten@]context]\n       Show dialplan\n", handler: cmd_dialplan_show },
+    Entry { words: &["sip", "reload"], args: "", summary: "Reload SIP configuration", usage: "Usage: sip reload\n       Reloads SIP configuration from sip.conf\n", handler: cmd_reload_sip },
     Entry { words: &["sip", "show", "peers"], args: "", summary: "List defined SIP peers", usage: "Usage: sip show peers [like <pattern>]\n       Lists all known SIP peers.\n", handler: cmd_sip_peers },
     Entry { words: &["sip", "show", "registry"], args: "", summary: "List SIP registration status", usage: "Usage: sip show registry\n       Lists all registration requests and status.\n", handler: cmd_sip_registry },
     Entry { words: &["sip", "show", "users"], args: "", summary: "List defined SIP users", usage: "Usage: sip show users [like <pattern>]\n       Lists all known SIP users.\n", handler: cmd_sip_users },
@@ -714,6 +715,16 @@ fn cmd_stop_gracefully(ctx: &mut CliCtx, w: &[&str]) -> Res {
         return Res::Usage;
     }
     ctx.stop = Some(Stop::Gracefully);
+    Res::Ok
+}
+
+fn cmd_reload_sip(ctx: &mut CliCtx, w: &[&str]) -> Res {
+    if w.len() != 2 {
+        return Res::Usage;
+    }
+    // The configuration is read whole and swapped, as for `core reload`; registrations of
+    // peers that are still configured stay.
+    reload(ctx);
     Res::Ok
 }
 

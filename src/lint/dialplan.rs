@@ -231,6 +231,13 @@ fn check_app(p: &Priority, sp: &Span, seen: &mut BTreeMap<String, ()>, out: &mut
             }
             match catalog::app_support(name) {
                 Support::Implemented => {}
+                Support::Planned(issue) if crate::apps::find(name).is_some() => {
+                    out.push(Diagnostic::info(
+                        "app-not-yet",
+                        sp.clone(),
+                        format!("{name}: runs in this build, but not all of it yet; the rest comes with the {issue} work (first use shown)"),
+                    ))
+                }
                 Support::Planned(issue) => out.push(Diagnostic::info(
                     "app-not-yet",
                     sp.clone(),

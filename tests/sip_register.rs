@@ -398,3 +398,61 @@ fn baresip_registers() {
         "{peers}\n{log}"
     );
 }
+
+/// `register =>` to a provider (SIPp playing the registrar, checking the digest): zvezda
+/// answers the challenge and `sip show registry` says Registered with the granted refresh.
+#[test]
+fn trunk_registers_with_digest() {
+    let port = free_port();
+    let provider = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sip.conf"),
+        format!(
+            "[general]\nbindaddr=127.0.0.1\nbindport={port}\n\
+             register => 550174:Mbn9v7s9tD@127.0.0.1:{provider}/00000\n"
+        ),
+    )
+    .unwrap();
+    let scen = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/sipp/registrar.xml");
+    let sipp = std::process::Command::new("sipp")
+        .args([
+            "-sf",
+            scen.to_str().unwrap(),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &provider.to_string(),
+        ])
+        .args(["-m", "1", "-nostdin", "-timeout", "15s", "-timeout_error"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("sipp is installed by tools/test");
+    std::thread::sleep(Duration::from_millis(300));
+    let s = Server::start(dir.path());
+    let t0 = std::time::Instant::now();
+    let mut out = String::new();
+    while t0.elapsed() < Duration::from_secs(8) {
+        out = s.rx("sip show registry");
+        if out.contains("Registered") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let row = out.lines().nth(1).unwrap_or_default().to_string();
+    assert!(row.starts_with(&format!("127.0.0.1:{provider}")), "{out}");
+    assert!(
+        row.contains(" N      550174") && row.contains("       60 Registered"),
+        "{out}"
+    );
+    assert!(out.ends_with("1 SIP registrations.\n"), "{out}");
+    let done = sipp.wait_with_output().unwrap();
+    assert!(
+        done.status.success(),
+        "the registrar accepted the digest: {}\n{}",
+        String::from_utf8_lossy(&done.stdout),
+        String::from_utf8_lossy(&done.stderr)
+    );
+}

@@ -743,7 +743,8 @@ fn cmd_sip_users(ctx: &mut CliCtx, _w: &[&str]) -> Res {
 
 fn cmd_sip_registry(ctx: &mut CliCtx, _w: &[&str]) -> Res {
     let cfg = ctx.pbx.config.read().unwrap().clone();
-    ctx.out.push_str(&crate::sip::show::registry(&cfg.sip));
+    ctx.out
+        .push_str(&crate::sip::show::registry(ctx.pbx, &cfg.sip));
     Res::Ok
 }
 

@@ -58,6 +58,33 @@ pub enum DialEvent {
     Hangup,
 }
 
+/// One `register =>` line's state, shown by `sip show registry`.
+#[derive(Clone, Debug)]
+pub struct RegStatus {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    /// Seconds granted (or asked for before the first answer).
+    pub refresh: u32,
+    /// chan_sip's words: Unregistered, Request Sent, Registered, Rejected, No Authentication,
+    /// Timeout.
+    pub state: &'static str,
+    pub regtime: Option<SystemTime>,
+}
+
+struct OutReg {
+    idx: usize,
+    cfg: crate::config::sip::Register,
+    to: Option<SocketAddr>,
+    call_id: String,
+    tag: String,
+    cseq: u32,
+    key: Option<Key>,
+    next: Instant,
+    /// Authorization sent with the current request (so a second 401 means rejected).
+    authed: bool,
+}
+
 struct OutCall {
     key: Key,
     invite: Message,
@@ -150,6 +177,7 @@ pub struct Core {
     /// Calls whose 2xx is still being re-sent (waiting for the ACK).
     unacked: std::collections::HashSet<String>,
     swept: Instant,
+    regs: Vec<OutReg>,
 }
 
 impl Core {
@@ -171,6 +199,7 @@ impl Core {
             out_keys: HashMap::new(),
             unacked: std::collections::HashSet::new(),
             swept: Instant::now(),
+            regs: Vec::new(),
         }
     }
 
@@ -183,6 +212,7 @@ impl Core {
 
     /// Run until the event channel closes.
     pub async fn run(mut self, mut rx: mpsc::UnboundedReceiver<CoreEvent>) {
+        self.setup_registrations();
         loop {
             let next = self.next_deadline();
             tokio::select! {
@@ -198,6 +228,11 @@ impl Core {
     fn next_deadline(&self) -> Instant {
         let far = Instant::now() + Duration::from_secs(1);
         let mut d = self.layer.next_timer().unwrap_or(far).min(far);
+        for r in &self.regs {
+            if r.key.is_none() {
+                d = d.min(r.next);
+            }
+        }
         // Only the calls whose 2xx awaits its ACK: a few, however many calls are up.
         for id in &self.unacked {
             if let Some(c) = self.calls.get(id).filter(|c| c.ok.is_some()) {
@@ -211,6 +246,12 @@ impl Core {
         let now = Instant::now();
         let out = self.layer.on_timer(now);
         self.process(out).await;
+        // Outbound registrations that are due.
+        for i in 0..self.regs.len() {
+            if self.regs[i].key.is_none() && now >= self.regs[i].next {
+                self.send_register(i, None).await;
+            }
+        }
         // 2xx retransmissions (RFC 3261 §13.3.1.4): T1 doubling to T2, give up at 64*T1.
         let mut resend = Vec::new();
         let mut give_up = Vec::new();
@@ -264,11 +305,23 @@ impl Core {
                     Box::pin(self.on_request(key, msg, from)).await
                 }
                 Output::Response { key, msg } => {
+                    if let Some(i) = self.regs.iter().position(|r| r.key.as_ref() == Some(&key)) {
+                        Box::pin(self.on_register_response(i, msg)).await;
+                        continue;
+                    }
                     if let Some(id) = self.out_keys.get(&key).cloned() {
                         Box::pin(self.on_out_response(&id, msg)).await;
                     }
                 }
                 Output::Timeout { key } => {
+                    if let Some(i) = self.regs.iter().position(|r| r.key.as_ref() == Some(&key)) {
+                        let timeout = self.register_timeout();
+                        let r = &mut self.regs[i];
+                        r.key = None;
+                        r.next = Instant::now() + timeout;
+                        self.set_reg_state(i, "Timeout", None, None);
+                        continue;
+                    }
                     if let Some(id) = self.out_keys.remove(&key) {
                         if let Some(o) = self.out.remove(&id) {
                             let _ = o.reply.send((o.idx, DialEvent::Failed(408)));
@@ -339,6 +392,204 @@ impl Core {
                     .await
             }
             CoreEvent::DialHangup(id) => self.dial_hangup(&id).await,
+        }
+    }
+
+    fn register_timeout(&self) -> Duration {
+        let cfg = self.pbx.config.read().unwrap();
+        let t = cfg
+            .sip
+            .general
+            .options
+            .iter()
+            .find(|v| v.name.eq_ignore_ascii_case("registertimeout"))
+            .and_then(|v| v.value.trim().parse::<u64>().ok())
+            .unwrap_or(20);
+        Duration::from_secs(t.max(1))
+    }
+
+    /// The `register =>` lines of sip.conf, each registered at start.
+    fn setup_registrations(&mut self) {
+        let cfg = self.pbx.config.read().unwrap().clone();
+        let mut status = Vec::new();
+        for (idx, r) in cfg.sip.general.registers.iter().enumerate() {
+            let to =
+                std::net::ToSocketAddrs::to_socket_addrs(&(r.host.value.as_str(), r.port.value))
+                    .ok()
+                    .and_then(|mut a| a.next());
+            if to.is_none() {
+                crate::logger::warning(
+                    "chan_sip.c",
+                    &format!("Probably a DNS error for registration to {}@{}, trying REGISTER again (after 20 seconds)", r.user.value, r.host.value),
+                );
+            }
+            let call_id = format!("{:08x}{:08x}@zvezda", self.rand32(), self.rand32());
+            let tag = format!("as{:08x}", self.rand32());
+            status.push(RegStatus {
+                host: r.host.value.clone(),
+                port: r.port.value,
+                user: r.user.value.clone(),
+                refresh: r.expiry.value.max(0) as u32,
+                state: "Unregistered",
+                regtime: None,
+            });
+            self.regs.push(OutReg {
+                idx,
+                cfg: r.clone(),
+                to,
+                call_id,
+                tag,
+                cseq: 100,
+                key: None,
+                next: Instant::now(),
+                authed: false,
+            });
+        }
+        *self.pbx.sip.registry.lock().unwrap() = status;
+    }
+
+    fn set_reg_state(
+        &self,
+        i: usize,
+        state: &'static str,
+        refresh: Option<u32>,
+        at: Option<SystemTime>,
+    ) {
+        let idx = self.regs[i].idx;
+        if let Some(s) = self.pbx.sip.registry.lock().unwrap().get_mut(idx) {
+            s.state = state;
+            if let Some(r) = refresh {
+                s.refresh = r;
+            }
+            if at.is_some() {
+                s.regtime = at;
+            }
+        }
+    }
+
+    /// Send (or re-send with credentials) the REGISTER of registration `i`.
+    async fn send_register(&mut self, i: usize, challenge: Option<&Message>) {
+        let Some(to) = self.regs[i].to else {
+            let t = self.register_timeout();
+            self.regs[i].next = Instant::now() + t;
+            return;
+        };
+        let ip = self.local_ip(to);
+        let port = self.sock.local_addr().map(|a| a.port()).unwrap_or(5060);
+        let via = self.via(to);
+        let server = self.server();
+        let r = &mut self.regs[i];
+        r.cseq += 1;
+        let c = &r.cfg;
+        let domain = c
+            .domain
+            .as_ref()
+            .map(|d| d.value.clone())
+            .unwrap_or_else(|| c.host.value.clone());
+        let uri = if c.port.value == 5060 {
+            format!("sip:{}", c.host.value)
+        } else {
+            format!("sip:{}:{}", c.host.value, c.port.value)
+        };
+        let aor = format!("<sip:{}@{}>", c.user.value, domain);
+        let mut m = Message {
+            start: StartLine::Request {
+                method: "REGISTER".into(),
+                uri: uri.clone(),
+            },
+            headers: Vec::new(),
+            body: Vec::new(),
+        };
+        m.add_header("Via", via);
+        m.add_header("Max-Forwards", "70");
+        m.add_header("From", format!("{aor};tag={}", r.tag));
+        m.add_header("To", aor);
+        m.add_header("Call-ID", r.call_id.clone());
+        m.add_header("CSeq", format!("{} REGISTER", r.cseq));
+        m.add_header("User-Agent", server);
+        m.add_header("Expires", c.expiry.value.max(0).to_string());
+        m.add_header(
+            "Contact",
+            format!("<sip:{}@{}>", c.extension.value, SocketAddr::new(ip, port)),
+        );
+        r.authed = false;
+        if let Some(ch) = challenge {
+            let (hname, aname) = if ch.code() == Some(407) {
+                ("Proxy-Authenticate", "Proxy-Authorization")
+            } else {
+                ("WWW-Authenticate", "Authorization")
+            };
+            if let Some(h) = ch.header(hname) {
+                let user = c
+                    .authuser
+                    .as_ref()
+                    .map(|a| a.value.clone())
+                    .unwrap_or_else(|| c.user.value.clone());
+                let secret = c
+                    .secret
+                    .as_ref()
+                    .map(|s| s.value.clone())
+                    .unwrap_or_default();
+                let cnonce = format!("{:08x}", self.rng as u32);
+                m.add_header(
+                    aname,
+                    super::digest::authorization(h, &user, &secret, "REGISTER", &uri, &cnonce),
+                );
+                self.regs[i].authed = true;
+            }
+        }
+        let (key, out) = self.layer.request(m, to, Transport::Udp, Instant::now());
+        self.regs[i].key = Some(key);
+        if challenge.is_none() {
+            self.set_reg_state(i, "Request Sent", None, None);
+        }
+        self.process(out).await;
+    }
+
+    async fn on_register_response(&mut self, i: usize, msg: Message) {
+        let Some(code) = msg.code() else { return };
+        if code < 200 {
+            return;
+        }
+        self.regs[i].key = None;
+        let timeout = self.register_timeout();
+        match code {
+            200..=299 => {
+                let asked = self.regs[i].cfg.expiry.value.max(1) as u32;
+                let granted = msg
+                    .header("Expires")
+                    .and_then(|e| e.trim().parse::<u32>().ok())
+                    .or_else(|| {
+                        msg.header("Contact")
+                            .and_then(|c| param(c, "expires"))
+                            .and_then(|e| e.parse().ok())
+                    })
+                    .unwrap_or(asked)
+                    .max(1);
+                // Refresh a little before the registration runs out, as chan_sip does.
+                let margin = if granted > 20 { 10 } else { granted / 2 };
+                self.regs[i].next =
+                    Instant::now() + Duration::from_secs(u64::from(granted - margin));
+                self.set_reg_state(i, "Registered", Some(granted), Some(SystemTime::now()));
+                let c = &self.regs[i].cfg;
+                crate::verb!(3, "Registered to {}@{}", c.user.value, c.host.value);
+            }
+            401 | 407 if !self.regs[i].authed => {
+                self.send_register(i, Some(&msg)).await;
+            }
+            401 | 407 | 403 => {
+                let c = &self.regs[i].cfg;
+                crate::logger::warning(
+                    "chan_sip.c",
+                    &format!("Forbidden - wrong password on authentication for REGISTER for '{}' to '{}'", c.user.value, c.host.value),
+                );
+                self.regs[i].next = Instant::now() + timeout;
+                self.set_reg_state(i, "Rejected", None, None);
+            }
+            _ => {
+                self.regs[i].next = Instant::now() + timeout;
+                self.set_reg_state(i, "Rejected", None, None);
+            }
         }
     }
 

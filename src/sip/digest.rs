@@ -97,6 +97,40 @@ impl Answer {
     }
 }
 
+/// The Authorization value a client sends for a challenge (`WWW-Authenticate` or
+/// `Proxy-Authenticate` value): MD5, with `qop=auth` when the server offers it.
+pub fn authorization(
+    challenge: &str,
+    user: &str,
+    secret: &str,
+    method: &str,
+    uri: &str,
+    cnonce: &str,
+) -> String {
+    let p = params(challenge);
+    let get = |k: &str| {
+        p.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let (realm, nonce, opaque) = (get("realm"), get("nonce"), get("opaque"));
+    let qop_auth = get("qop").split(',').any(|q| q.trim() == "auth");
+    let ha1 = h(&format!("{user}:{realm}:{secret}"));
+    let ha2 = h(&format!("{method}:{uri}"));
+    let mut out = if qop_auth {
+        let resp = h(&format!("{ha1}:{nonce}:00000001:{cnonce}:auth:{ha2}"));
+        format!("Digest username=\"{user}\", realm=\"{realm}\", algorithm=MD5, uri=\"{uri}\", nonce=\"{nonce}\", response=\"{resp}\", qop=auth, cnonce=\"{cnonce}\", nc=00000001")
+    } else {
+        let resp = h(&format!("{ha1}:{nonce}:{ha2}"));
+        format!("Digest username=\"{user}\", realm=\"{realm}\", algorithm=MD5, uri=\"{uri}\", nonce=\"{nonce}\", response=\"{resp}\"")
+    };
+    if !opaque.is_empty() {
+        out.push_str(&format!(", opaque=\"{opaque}\""));
+    }
+    out
+}
+
 /// chan_sip's challenge header value.
 pub fn challenge(realm: &str, nonce: &str) -> String {
     format!("Digest algorithm=MD5, realm=\"{realm}\", nonce=\"{nonce}\"")
@@ -118,6 +152,21 @@ mod tests {
         let md5secret = hex(&md5(b"1001:asterisk:1234"));
         assert!(a.verify("REGISTER", None, Some(&md5secret), "asterisk"));
         assert!(!a.verify("REGISTER", None, None, "asterisk"));
+    }
+
+    #[test]
+    fn client_answers_verify() {
+        for ch in [
+            r#"Digest realm="zadarma", nonce="abc""#,
+            r#"Digest realm="zadarma", nonce="abc", qop="auth,auth-int", opaque="xyz""#,
+        ] {
+            let a = authorization(ch, "555", "pw", "REGISTER", "sip:h", "c1");
+            assert!(
+                Answer::parse(&a).verify("REGISTER", Some("pw"), None, "zadarma"),
+                "{a}"
+            );
+            assert!(!Answer::parse(&a).verify("REGISTER", Some("px"), None, "zadarma"));
+        }
     }
 
     #[test]

@@ -145,28 +145,59 @@ pub fn users(sip: &SipConf) -> String {
     out
 }
 
-/// `sip show registry`: the `register =>` lines. Outbound registration comes with the
-/// trunk work, so every line shows `Unregistered` until then.
-pub fn registry(sip: &SipConf) -> String {
+/// `sip show registry`: each `register =>` line, its refresh and chan_sip's state words.
+pub fn registry(pbx: &Pbx, sip: &SipConf) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
         "{:<39.39} {:<6.6} {:<12.12}  {:>8.8} {:<20.20} {:<25.25}",
         "Host", "dnsmgr", "Username", "Refresh", "State", "Reg.Time"
     );
-    for r in &sip.general.registers {
-        let host = format!("{}:{}", r.host.value, r.port.value);
+    let status = pbx.sip.registry.lock().unwrap().clone();
+    let rows: Vec<(String, String, u32, &str, String)> = if status.is_empty() {
+        sip.general
+            .registers
+            .iter()
+            .map(|r| {
+                (
+                    format!("{}:{}", r.host.value, r.port.value),
+                    r.user.value.clone(),
+                    r.expiry.value.max(0) as u32,
+                    "Unregistered",
+                    String::new(),
+                )
+            })
+            .collect()
+    } else {
+        status
+            .iter()
+            .map(|s| {
+                let when = s
+                    .regtime
+                    .and_then(|t| jiff::Timestamp::try_from(t).ok())
+                    .map(|t| {
+                        t.to_zoned_datetime(jiff::tz::TimeZone::system())
+                            .strftime("%a, %d %b %Y %H:%M:%S")
+                            .to_string()
+                    })
+                    .unwrap_or_default();
+                (
+                    format!("{}:{}", s.host, s.port),
+                    s.user.clone(),
+                    s.refresh,
+                    s.state,
+                    when,
+                )
+            })
+            .collect()
+    };
+    for (host, user, refresh, state, when) in &rows {
         let _ = writeln!(
             out,
             "{:<39.39} {:<6.6} {:<12.12}  {:>8} {:<20.20} {:<25.25}",
-            host,
-            "N",
-            r.user.value,
-            sip.general.defaultexpiry(),
-            "Unregistered",
-            ""
+            host, "N", user, refresh, state, when
         );
     }
-    let _ = writeln!(out, "{} SIP registrations.", sip.general.registers.len());
+    let _ = writeln!(out, "{} SIP registrations.", rows.len());
     out
 }

@@ -181,6 +181,8 @@ pub async fn run_udp(pbx: Arc<Pbx>, addr: SocketAddr) -> std::io::Result<()> {
 
 /// The SIP state the rest of the PBX and the console see.
 pub struct SipState {
+    /// The `register =>` lines and how they stand (`sip show registry`).
+    pub registry: Mutex<Vec<super::core::RegStatus>>,
     /// The UDP core's event queue (None until SIP is listening): Dial places calls here.
     pub core: Mutex<Option<mpsc::UnboundedSender<super::core::CoreEvent>>>,
     pub registrar: Mutex<super::registrar::Registrar>,
@@ -191,6 +193,7 @@ pub struct SipState {
 impl SipState {
     pub fn new(server: &str) -> SipState {
         SipState {
+            registry: Mutex::new(Vec::new()),
             core: Mutex::new(None),
             registrar: Mutex::new(super::registrar::Registrar::new(server)),
             cache: Mutex::new(ResponseCache::default()),

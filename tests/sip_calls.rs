@@ -557,3 +557,74 @@ fn phone_calls_phone_through_dial() {
         "{t}"
     );
 }
+
+/// 1001 calls an 11-digit number through the trunk: the provider (SIPp) challenges the
+/// INVITE with 401 (qop=auth) and checks the digest made from the trunk's secret and defaultuser.
+#[test]
+fn trunk_call_answers_the_providers_challenge() {
+    let port = free_port();
+    let prov = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sip.conf"),
+        format!(
+            "[general]\nbindaddr=127.0.0.1\nbindport={port}\nallowguest=no\n\
+             [1001]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=outcoling\n\
+             [zadarma]\ntype=peer\nhost=127.0.0.1\nport={prov}\nsecret=Mbn9v7s9tD\ndefaultuser=550174\n\
+             fromuser=550174\ninsecure=port,invite\ncontext=incoming\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("extensions.conf"),
+        "[outcoling]\nexten => _8XXXXXXXXXX,1,Dial(SIP/zadarma/${EXTEN},30)\nsame => n,Hangup()\n",
+    )
+    .unwrap();
+    let s = Server::start(dir.path());
+    let scen = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/sipp/uas_auth.xml");
+    let provider = std::process::Command::new("sipp")
+        .args([
+            "-sf",
+            scen.to_str().unwrap(),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &prov.to_string(),
+        ])
+        .args([
+            "-mp",
+            &free_port().to_string(),
+            "-m",
+            "1",
+            "-nostdin",
+            "-timeout",
+            "20s",
+            "-timeout_error",
+        ])
+        .current_dir(s.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("sipp is installed by tools/test");
+    std::thread::sleep(Duration::from_millis(300));
+    let phone = Phone::new(port);
+    let (seen, ok) = phone.call("89161234567", "tk", "1234");
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    assert!(seen.contains(&180), "{seen:?}");
+    phone.ack(&ok, "89161234567", "tk", 2, false);
+    std::thread::sleep(Duration::from_millis(200));
+    let me = phone.sock.local_addr().unwrap();
+    phone.send(&format!(
+        "BYE sip:89161234567@127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-tk-bye;rport\r\nFrom: \"Ivan\" <sip:1001@127.0.0.1:{port}>;tag=tkF\r\n\
+         To: {}\r\nCall-ID: tk\r\nCSeq: 3 BYE\r\nContent-Length: 0\r\n\r\n",
+        ok.header("To").unwrap()
+    ));
+    let out = provider.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the provider took the digest and the BYE: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    s.wait_idle();
+}

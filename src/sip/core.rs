@@ -96,6 +96,9 @@ struct OutCall {
     remote_to: Option<String>,
     target: String,
     _rtp: Option<std::net::UdpSocket>,
+    /// The peer's credentials, for a provider that challenges the INVITE.
+    peer: String,
+    authed: bool,
 }
 
 /// The `Tech` of a SIP channel: events to the core, by Call-ID.
@@ -677,6 +680,8 @@ impl Core {
                 remote_to: None,
                 target: uri,
                 _rtp: rtp,
+                peer,
+                authed: false,
             },
         );
         self.process(outs).await;
@@ -709,6 +714,70 @@ impl Core {
                     let _ = o.reply.send((o.idx, DialEvent::Answered));
                 }
                 self.send_ack(id, &msg).await;
+            }
+            401 | 407 if !o.authed => {
+                // The provider wants credentials: the same INVITE again (CSeq + 1, new branch)
+                // with the peer's secret, as chan_sip does for trunks.
+                let hname = if code == 407 {
+                    "Proxy-Authenticate"
+                } else {
+                    "WWW-Authenticate"
+                };
+                let aname = if code == 407 {
+                    "Proxy-Authorization"
+                } else {
+                    "Authorization"
+                };
+                let Some(challenge) = msg.header(hname).map(str::to_string) else {
+                    let o = self.out.remove(id).unwrap();
+                    self.out_keys.remove(&o.key);
+                    let _ = o.reply.send((o.idx, DialEvent::Failed(code)));
+                    return;
+                };
+                let cfg = self.pbx.config.read().unwrap().clone();
+                let (user, secret) = match cfg.sip.peer(&o.peer) {
+                    Some(p) => (
+                        p.defaultuser
+                            .as_ref()
+                            .or(p.fromuser.as_ref())
+                            .map(|u| u.value.clone())
+                            .unwrap_or_else(|| o.peer.clone()),
+                        p.secret
+                            .as_ref()
+                            .map(|s| s.value.clone())
+                            .unwrap_or_default(),
+                    ),
+                    None => (o.peer.clone(), String::new()),
+                };
+                let mut inv = o.invite.clone();
+                let to = o.to;
+                let old_key = o.key.clone();
+                let uri = match &inv.start {
+                    StartLine::Request { uri, .. } => uri.clone(),
+                    _ => String::new(),
+                };
+                let n = inv.cseq().map(|c| c.0).unwrap_or(102) + 1;
+                inv.set_header("CSeq", format!("{n} INVITE"));
+                let cnonce = format!("{:08x}", self.rand32());
+                inv.set_header(
+                    aname,
+                    super::digest::authorization(
+                        &challenge, &user, &secret, "INVITE", &uri, &cnonce,
+                    ),
+                );
+                let via = self.via(to);
+                inv.set_header("Via", via);
+                let (key, outs) =
+                    self.layer
+                        .request(inv.clone(), to, Transport::Udp, Instant::now());
+                self.out_keys.remove(&old_key);
+                self.out_keys.insert(key.clone(), id.to_string());
+                if let Some(o) = self.out.get_mut(id) {
+                    o.key = key;
+                    o.invite = inv;
+                    o.authed = true;
+                }
+                self.process(outs).await;
             }
             _ => {
                 let o = self.out.remove(id).unwrap();
@@ -771,7 +840,8 @@ impl Core {
                 req.add_header("From", o.invite.header("From").unwrap_or(""));
                 req.add_header("To", o.invite.header("To").unwrap_or(""));
                 req.add_header("Call-ID", id);
-                req.add_header("CSeq", "102 CANCEL");
+                let n = o.invite.cseq().map(|c| c.0).unwrap_or(102);
+                req.add_header("CSeq", format!("{n} CANCEL"));
             }
             State::Answered => {
                 req.start = StartLine::Request {
@@ -784,7 +854,8 @@ impl Core {
                 req.add_header("From", o.invite.header("From").unwrap_or(""));
                 req.add_header("To", o.remote_to.clone().unwrap_or_default());
                 req.add_header("Call-ID", id);
-                req.add_header("CSeq", "103 BYE");
+                let n = o.invite.cseq().map(|c| c.0).unwrap_or(102) + 1;
+                req.add_header("CSeq", format!("{n} BYE"));
             }
             State::Ended => return,
         }

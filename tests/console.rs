@@ -291,6 +291,14 @@ fn channels_during_a_call_and_originate_to_an_extension() {
         "[t]\nexten => 1,1,Answer()\nsame => n,Wait(2)\n[u]\nexten => 2,1,NoOp(the first half runs this)\nsame => n,Wait(2)\n",
     )
     .unwrap();
+    std::fs::write(
+        d.path().join("sip.conf"),
+        format!(
+            "[general]\nbindaddr=127.0.0.1\nbindport={}\n",
+            support::free_port()
+        ),
+    )
+    .unwrap();
     let s = Server::start(d.path());
     s.rx("channel originate Local/1@t/n extension 2@u");
     std::thread::sleep(std::time::Duration::from_millis(700));
@@ -318,4 +326,33 @@ fn channels_during_a_call_and_originate_to_an_extension() {
             && trace.contains(";1\", \"the first half runs this\")"),
         "{trace}"
     );
+}
+
+#[test]
+fn sip_show_peer_users_registry_as_chan_sip() {
+    // The golden dialplan suite's sip.conf: peers 1001 and 1002, none registered.
+    let etc = root().join("compat-tests/dialplan");
+    let d = tempfile::tempdir().unwrap();
+    for f in ["extensions.conf", "sip.conf"] {
+        std::fs::copy(etc.join(f), d.path().join(f)).unwrap();
+    }
+    let sip = std::fs::read_to_string(d.path().join("sip.conf"))
+        .unwrap()
+        .replace(
+            "bindport=5380",
+            &format!("bindport={}", support::free_port()),
+        );
+    std::fs::write(d.path().join("sip.conf"), sip).unwrap();
+    let s = Server::start(d.path());
+    assert_eq!(
+        s.rx("sip show peer 1001"),
+        golden("dp-sip-show-peer-1001.txt")
+    );
+    assert_eq!(s.rx("sip show peers"), golden("dp-sip-show-peers.txt"));
+    assert_eq!(s.rx("sip show users"), golden("dp-sip-show-users.txt"));
+    assert_eq!(
+        s.rx("sip show registry"),
+        golden("dp-sip-show-registry.txt")
+    );
+    assert_eq!(s.rx("sip show peer nosuch"), "Peer nosuch not found.\n");
 }

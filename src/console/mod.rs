@@ -67,6 +67,7 @@ static COMMANDS: &[Entry] = &[
     Entry { words: &["dialplan", "reload"], args: "", summary: "Reload extensions and *only* extensions", usage: "Usage: dialplan reload\n       reload extensions.conf without reloading any other\n       modules.  This command does not delete global variables\n       unless clearglobalvars is set to yes in extensions.conf\n", handler: cmd_dialplan_reload },
     Entry { words: &["dialplan", "show"], args: "", summary: "Show dialplan", usage: "Usage: dialplan show [[exten@]context]\n       Show dialplan\n", handler: cmd_dialplan_show },
     Entry { words: &["sip", "reload"], args: "", summary: "Reload SIP configuration", usage: "Usage: sip reload\n       Reloads SIP configuration from sip.conf\n", handler: cmd_reload_sip },
+    Entry { words: &["sip", "show", "peer"], args: "", summary: "Show details on specific SIP peer", usage: "Usage: sip show peer <name> [load]\n       Shows all details on one SIP peer and the current status.\n       Option \"load\" forces lookup of peer in realtime storage.\n", handler: cmd_sip_peer },
     Entry { words: &["sip", "show", "peers"], args: "", summary: "List defined SIP peers", usage: "Usage: sip show peers [like <pattern>]\n       Lists all known SIP peers.\n", handler: cmd_sip_peers },
     Entry { words: &["sip", "show", "registry"], args: "", summary: "List SIP registration status", usage: "Usage: sip show registry\n       Lists all registration requests and status.\n", handler: cmd_sip_registry },
     Entry { words: &["sip", "show", "users"], args: "", summary: "List defined SIP users", usage: "Usage: sip show users [like <pattern>]\n       Lists all known SIP users.\n", handler: cmd_sip_users },
@@ -187,6 +188,15 @@ pub fn complete(pbx: &Pbx, line: &str) -> Vec<String> {
             out.extend(["concise", "verbose", "count"].map(String::from))
         }
         ["core", "show", "uptime"] => out.push("seconds".into()),
+        ["sip", "show", "peer"] => out.extend(
+            pbx.config
+                .read()
+                .unwrap()
+                .sip
+                .peers
+                .iter()
+                .map(|p| p.name.value.clone()),
+        ),
         ["core", "set", "verbose"] => out.push("off".into()),
         ["channel", "request", "hangup"] => {
             out.push("all".into());
@@ -725,6 +735,16 @@ fn cmd_reload_sip(ctx: &mut CliCtx, w: &[&str]) -> Res {
     // The configuration is read whole and swapped, as for `core reload`; registrations of
     // peers that are still configured stay.
     reload(ctx);
+    Res::Ok
+}
+
+fn cmd_sip_peer(ctx: &mut CliCtx, w: &[&str]) -> Res {
+    if w.len() < 4 || w.len() > 5 {
+        return Res::Usage;
+    }
+    let cfg = ctx.pbx.config.read().unwrap().clone();
+    ctx.out
+        .push_str(&crate::sip::show::peer(ctx.pbx, &cfg.sip, w[3]));
     Res::Ok
 }
 

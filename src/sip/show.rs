@@ -201,3 +201,96 @@ pub fn registry(pbx: &Pbx, sip: &SipConf) -> String {
     let _ = writeln!(out, "{} SIP registrations.", rows.len());
     out
 }
+
+/// `sip show peer <name>`: chan_sip's long form (the fields zvezda keeps are live; the rest
+/// are the values chan_sip prints for an ordinary peer).
+pub fn peer(pbx: &Pbx, sip: &SipConf, name: &str) -> String {
+    let Some(p) = sip.peer(name) else {
+        return format!("Peer {name} not found.\n");
+    };
+    let g = &sip.general;
+    let reg = pbx.sip.registrar.lock().unwrap().regs.get(name).cloned();
+    let set = |o: &Option<crate::config::Spanned<String>>| {
+        if o.as_ref().is_some_and(|s| !s.value.is_empty()) {
+            "<Set>"
+        } else {
+            "<Not set>"
+        }
+    };
+    let groups = |o: &Option<crate::config::Spanned<std::collections::BTreeSet<u8>>>| {
+        o.as_ref()
+            .map(|s| {
+                s.value
+                    .iter()
+                    .map(|g| g.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .unwrap_or_default()
+    };
+    let insecure = p.insecure(g);
+    let insecure = match (insecure.port, insecure.invite) {
+        (false, false) => "no",
+        (true, false) => "port",
+        (false, true) => "invite",
+        (true, true) => "port,invite",
+    };
+    let dtmf = match p
+        .common
+        .dtmfmode
+        .as_ref()
+        .or(g.common.dtmfmode.as_ref())
+        .map(|d| d.value)
+    {
+        Some(crate::config::sip::DtmfMode::Info) => "info",
+        Some(crate::config::sip::DtmfMode::ShortInfo) => "shortinfo",
+        Some(crate::config::sip::DtmfMode::Inband) => "inband",
+        Some(crate::config::sip::DtmfMode::Auto) => "auto",
+        _ => "rfc2833",
+    };
+    let nat = p.nat(g);
+    let expire = reg
+        .as_ref()
+        .and_then(|r| {
+            r.expires_at
+                .duration_since(std::time::SystemTime::now())
+                .ok()
+        })
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(-1);
+    let addr = match (&reg, p.host.as_ref().map(|h| &h.value)) {
+        (Some(r), _) => r.addr.to_string(),
+        (None, Some(crate::config::sip::Host::Static(h))) => {
+            format!("{h}:{}", p.port.as_ref().map(|x| x.value).unwrap_or(5060))
+        }
+        _ => "(null)".into(),
+    };
+    let callerid = p
+        .callerid
+        .as_ref()
+        .map(|c| c.value.clone())
+        .unwrap_or_else(|| "\"\" <>".into());
+    let codecs = format!("({})", p.codec_list(g).join("|"));
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "\n\n  * Name       : {name}\n  Description  : \n  Secret       : {}\n  MD5Secret    : {}\n  Remote Secret: <Not set>\n  Context      : {}\n  Record On feature : automon\n  Record Off feature : automon\n  Subscr.Cont. : <Not set>\n  Language     : {}\n  Tonezone     : <Not set>\n  AMA flags    : Unknown\n  Transfer mode: open\n  CallingPres  : Presentation Allowed, Not Screened\n  Callgroup    : {}\n  Pickupgroup  : {}\n  Named Callgr : \n  Nam. Pickupgr: \n  MOH Suggest  : \n  Mailbox      : {}\n  VM Extension : asterisk\n  LastMsgsSent : 0/0\n  Call limit   : {}\n  Max forwards : 0\n  Dynamic      : {}\n  Callerid     : {}\n  MaxCallBR    : 384 kbps\n  Expire       : {expire}\n  Insecure     : {insecure}\n  Force rport  : {}\n  Symmetric RTP: {}\n  ACL          : {}\n  ContactACL   : No\n  DirectMedACL : No\n  T.38 support : No\n  T.38 EC mode : Unknown\n  T.38 MaxDtgrm: 4294967295\n  DirectMedia  : Yes\n  PromiscRedir : No\n  User=Phone   : No\n  Video Support: No\n  Text Support : No\n  Ign SDP ver  : No\n  Trust RPID   : No\n  Send RPID    : No\n  Path support : No\n  Path         : N/A\n  TrustIDOutbnd: Legacy\n  Subscriptions: Yes\n  Overlap dial : Yes\n  DTMFmode     : {dtmf}\n  Timer T1     : 500\n  Timer B      : 32000\n  ToHost       : \n  Addr->IP     : {addr}\n  Defaddr->IP  : (null)\n  Prim.Transp. : UDP\n  Allowed.Trsp : UDP\n  Def. Username: {}\n  SIP Options  : (none)\n  Codecs       : {codecs}\n  Auto-Framing : No\n  Status       : Unmonitored\n  Useragent    : {}\n  Reg. Contact : {}\n  Qualify Freq : 60000 ms\n  Keepalive    : 0 ms\n  Sess-Timers  : Accept\n  Sess-Refresh : uas\n  Sess-Expires : 1800 secs\n  Min-Sess     : 90 secs\n  RTP Engine   : asterisk\n  Parkinglot   : \n  Use Reason   : No\n  Encryption   : No\n  RTCP Mux     : No\n\n",
+        set(&p.secret),
+        set(&p.md5secret),
+        p.context(g),
+        p.language.as_ref().map(|l| l.value.as_str()).unwrap_or(""),
+        groups(&p.callgroup),
+        groups(&p.pickupgroup),
+        p.mailbox.iter().map(|m| m.value.as_str()).collect::<Vec<_>>().join(","),
+        p.call_limit.as_ref().map(|c| c.value).unwrap_or(0),
+        if p.is_dynamic() { "Yes" } else { "No" },
+        callerid,
+        force_rport(&nat),
+        if nat.comedia { "Yes" } else { "No" },
+        if p.permit_deny.is_empty() { "No" } else { "Yes" },
+        reg.as_ref().map(|r| r.username.as_str()).unwrap_or(""),
+        reg.as_ref().map(|r| r.useragent.as_str()).unwrap_or(""),
+        reg.as_ref().map(|r| r.contact.as_str()).unwrap_or(""),
+    );
+    o
+}

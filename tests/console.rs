@@ -19,13 +19,26 @@ fn golden(name: &str) -> String {
 /// A writable copy of the seed config.
 fn seed_copy() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
-    for f in ["extensions.conf", "sip.conf"] {
-        std::fs::copy(
-            root().join("compat-tests/seed/etc").join(f),
-            d.path().join(f),
-        )
-        .unwrap();
-    }
+    std::fs::copy(
+        root().join("compat-tests/seed/etc/extensions.conf"),
+        d.path().join("extensions.conf"),
+    )
+    .unwrap();
+    // SIP on loopback and away from the real provider: no `register =>` from a test.
+    let sip = std::fs::read_to_string(root().join("compat-tests/seed/etc/sip.conf")).unwrap();
+    let port = support::free_port();
+    let sip: String = sip
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("register"))
+        .map(|l| {
+            if l.trim() == "[general]" {
+                format!("[general]\nbindaddr=127.0.0.1\nbindport={port}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(d.path().join("sip.conf"), sip).unwrap();
     d
 }
 

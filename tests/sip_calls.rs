@@ -628,3 +628,72 @@ fn trunk_call_answers_the_providers_challenge() {
     );
     s.wait_idle();
 }
+
+/// qualify=yes: OPTIONS to the peer, its round trip in `sip show peers` (OK), and
+/// UNREACHABLE when nothing answers.
+#[test]
+fn qualify_shows_ok_and_unreachable() {
+    let port = free_port();
+    let uas_port = free_port();
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sip.conf"),
+        format!(
+            "[general]\nbindaddr=127.0.0.1\nbindport={port}\n\
+             [alive]\ntype=peer\nhost=127.0.0.1\nport={uas_port}\nqualify=yes\n\
+             [dead]\ntype=peer\nhost=127.0.0.1\nport={}\nqualify=yes\n",
+            silent.local_addr().unwrap().port()
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("extensions.conf"), "[default]\n").unwrap();
+    // A peer that answers OPTIONS with 200.
+    let alive = UdpSocket::bind(("127.0.0.1", uas_port)).unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok((n, from)) = alive.recv_from(&mut buf) {
+            let m = Message::parse(&buf[..n], false).unwrap().0;
+            let r = format!(
+                "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=q\r\nCall-ID: {}\r\nCSeq: {}\r\nContent-Length: 0\r\n\r\n",
+                m.header("Via").unwrap(),
+                m.header("From").unwrap(),
+                m.header("To").unwrap(),
+                m.call_id().unwrap(),
+                m.header("CSeq").unwrap()
+            );
+            let _ = alive.send_to(r.as_bytes(), from);
+        }
+    });
+    let s = Server::start(dir.path());
+    let t0 = Instant::now();
+    let mut out = String::new();
+    // OK comes at once.
+    while t0.elapsed() < Duration::from_secs(3) {
+        out = s.rx("sip show peers");
+        if out.contains("OK (") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let row = out.lines().find(|l| l.starts_with("alive")).unwrap();
+    assert!(row.contains("OK (") && row.contains(" ms)"), "{out}");
+    assert!(
+        out.ends_with(
+            "2 sip peers [Monitored: 1 online, 1 offline Unmonitored: 0 online, 0 offline]\n"
+        ),
+        "{out}"
+    );
+    // No answer within 2 x maxms (4 s for qualify=yes): UNREACHABLE, and a NOTICE.
+    while t0.elapsed() < Duration::from_secs(8) {
+        out = s.rx("sip show peers");
+        if out.contains("UNREACHABLE") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let row = out.lines().find(|l| l.starts_with("dead")).unwrap();
+    assert!(row.contains("UNREACHABLE"), "{out}");
+    let log = s.lines.lock().unwrap().join("\n");
+    assert!(log.contains("Peer 'dead' is now UNREACHABLE!"), "{log}");
+}

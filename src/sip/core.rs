@@ -181,6 +181,9 @@ pub struct Core {
     unacked: std::collections::HashSet<String>,
     swept: Instant,
     regs: Vec<OutReg>,
+    /// qualify: the OPTIONS in flight per peer (key, when sent) and when the next one is due.
+    pokes: HashMap<String, (Option<(Key, Instant)>, Instant)>,
+    last_qualify: Option<Instant>,
 }
 
 impl Core {
@@ -203,6 +206,8 @@ impl Core {
             unacked: std::collections::HashSet::new(),
             swept: Instant::now(),
             regs: Vec::new(),
+            pokes: HashMap::new(),
+            last_qualify: None,
         }
     }
 
@@ -249,6 +254,13 @@ impl Core {
         let now = Instant::now();
         let out = self.layer.on_timer(now);
         self.process(out).await;
+        if self
+            .last_qualify
+            .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1))
+        {
+            self.last_qualify = Some(now);
+            self.qualify(now).await;
+        }
         // Outbound registrations that are due.
         for i in 0..self.regs.len() {
             if self.regs[i].key.is_none() && now >= self.regs[i].next {
@@ -308,6 +320,21 @@ impl Core {
                     Box::pin(self.on_request(key, msg, from)).await
                 }
                 Output::Response { key, msg } => {
+                    if msg.code().is_some_and(|c| c >= 200) {
+                        if let Some(peer) = self.poked(&key) {
+                            let sent = self
+                                .pokes
+                                .get(&peer)
+                                .and_then(|p| p.0.as_ref())
+                                .map(|x| x.1);
+                            let ms = sent.map(|t| t.elapsed().as_millis() as u32).unwrap_or(0);
+                            if let Some(p) = self.pokes.get_mut(&peer) {
+                                p.0 = None;
+                            }
+                            self.pbx.sip.qualify.lock().unwrap().insert(peer, Some(ms));
+                            continue;
+                        }
+                    }
                     if let Some(i) = self.regs.iter().position(|r| r.key.as_ref() == Some(&key)) {
                         Box::pin(self.on_register_response(i, msg)).await;
                         continue;
@@ -317,6 +344,25 @@ impl Core {
                     }
                 }
                 Output::Timeout { key } => {
+                    if let Some(peer) = self.poked(&key) {
+                        if let Some(p) = self.pokes.get_mut(&peer) {
+                            p.0 = None;
+                        }
+                        let was = self
+                            .pbx
+                            .sip
+                            .qualify
+                            .lock()
+                            .unwrap()
+                            .insert(peer.clone(), None);
+                        if !matches!(was, Some(None)) {
+                            crate::logger::notice(
+                                "chan_sip.c",
+                                &format!("Peer '{peer}' is now UNREACHABLE!  Last qualify: 0"),
+                            );
+                        }
+                        continue;
+                    }
                     if let Some(i) = self.regs.iter().position(|r| r.key.as_ref() == Some(&key)) {
                         let timeout = self.register_timeout();
                         let r = &mut self.regs[i];
@@ -395,6 +441,107 @@ impl Core {
                     .await
             }
             CoreEvent::DialHangup(id) => self.dial_hangup(&id).await,
+        }
+    }
+
+    /// The peer whose qualify OPTIONS has this transaction key.
+    fn poked(&self, key: &Key) -> Option<String> {
+        self.pokes
+            .iter()
+            .find(|(_, (k, _))| k.as_ref().is_some_and(|(k, _)| k == key))
+            .map(|(p, _)| p.clone())
+    }
+
+    /// chan_sip's qualify: every `qualifyfreq` seconds an OPTIONS to each peer with
+    /// `qualify=yes|N` and an address; the round trip is the peer's status.
+    async fn qualify(&mut self, now: Instant) {
+        let cfg = self.pbx.config.read().unwrap().clone();
+        let g = &cfg.sip.general;
+        let freq = Duration::from_secs(g.qualifyfreq().max(1) as u64);
+        let regs = self.pbx.sip.registrar.lock().unwrap().regs.clone();
+        for p in &cfg.sip.peers {
+            let q = p
+                .qualify
+                .as_ref()
+                .or(g.qualify.as_ref())
+                .map(|q| q.value.maxms())
+                .unwrap_or(0);
+            if q <= 0 || matches!(p.kind.value, crate::config::sip::PeerKind::User) {
+                continue;
+            }
+            let name = p.name.value.clone();
+            let addr = match (regs.get(&name), p.host.as_ref().map(|h| &h.value)) {
+                (Some(r), _) => Some((r.addr, r.contact.clone())),
+                (None, Some(crate::config::sip::Host::Static(h))) => {
+                    let port = p.port.as_ref().map(|x| x.value).unwrap_or(5060);
+                    std::net::ToSocketAddrs::to_socket_addrs(&(h.as_str(), port))
+                        .ok()
+                        .and_then(|mut a| a.next())
+                        .map(|a| (a, format!("sip:{name}@{h}:{port}")))
+                }
+                _ => None,
+            };
+            let Some((to, uri)) = addr else { continue };
+            let entry = self.pokes.entry(name.clone()).or_insert((None, now));
+            // chan_sip gives an answer 2 x maxms before calling the peer UNREACHABLE.
+            if let Some((_, sent)) = entry.0 {
+                if now.duration_since(sent) >= Duration::from_millis(2 * q as u64) {
+                    entry.0 = None;
+                    let was = self
+                        .pbx
+                        .sip
+                        .qualify
+                        .lock()
+                        .unwrap()
+                        .insert(name.clone(), None);
+                    if !matches!(was, Some(None)) {
+                        crate::logger::notice(
+                            "chan_sip.c",
+                            &format!("Peer '{name}' is now UNREACHABLE!  Last qualify: 0"),
+                        );
+                    }
+                }
+                continue;
+            }
+            if now < entry.1 {
+                continue;
+            }
+            entry.1 = now + freq;
+            let ip = self.local_ip(to);
+            let port = self.sock.local_addr().map(|a| a.port()).unwrap_or(5060);
+            let via = self.via(to);
+            let tag = format!("as{:08x}", self.rand32());
+            let call_id = format!("{:08x}{:08x}@zvezda", self.rand32(), self.rand32());
+            let mut m = Message {
+                start: StartLine::Request {
+                    method: "OPTIONS".into(),
+                    uri: uri.clone(),
+                },
+                headers: Vec::new(),
+                body: Vec::new(),
+            };
+            m.add_header("Via", via);
+            m.add_header("Max-Forwards", "70");
+            m.add_header(
+                "From",
+                format!(
+                    "\"asterisk\" <sip:asterisk@{}>;tag={tag}",
+                    SocketAddr::new(ip, port)
+                ),
+            );
+            m.add_header("To", format!("<{uri}>"));
+            m.add_header(
+                "Contact",
+                format!("<sip:asterisk@{}>", SocketAddr::new(ip, port)),
+            );
+            m.add_header("Call-ID", call_id);
+            m.add_header("CSeq", "102 OPTIONS");
+            m.add_header("User-Agent", self.server());
+            let (key, out) = self.layer.request(m, to, Transport::Udp, now);
+            if let Some(e) = self.pokes.get_mut(&name) {
+                e.0 = Some((key, now));
+            }
+            self.process(out).await;
         }
     }
 

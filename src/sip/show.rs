@@ -48,7 +48,9 @@ pub fn peers(pbx: &Pbx, sip: &SipConf) -> String {
         ],
     );
     let regs = pbx.sip.registrar.lock().unwrap().regs.clone();
+    let quals = pbx.sip.qualify.lock().unwrap().clone();
     let (mut unmon_on, mut unmon_off) = (0, 0);
+    let (mut mon_on, mut mon_off) = (0, 0);
     let mut peers: Vec<_> = sip
         .peers
         .iter()
@@ -76,11 +78,40 @@ pub fn peers(pbx: &Pbx, sip: &SipConf) -> String {
             ),
             (None, None) => ("(Unspecified)".to_string(), "0".to_string()),
         };
-        if host == "(Unspecified)" {
-            unmon_off += 1;
+        let maxms = p
+            .qualify
+            .as_ref()
+            .or(sip.general.qualify.as_ref())
+            .map(|q| q.value.maxms())
+            .unwrap_or(0);
+        // chan_sip's peer_status: OK (n ms), LAGGED (n ms), UNREACHABLE, UNKNOWN, Unmonitored.
+        let status = if maxms > 0 {
+            match quals.get(&p.name.value) {
+                Some(Some(ms)) if i64::from(*ms) > maxms => {
+                    mon_off += 1;
+                    format!("LAGGED ({ms} ms)")
+                }
+                Some(Some(ms)) => {
+                    mon_on += 1;
+                    format!("OK ({ms} ms)")
+                }
+                Some(None) => {
+                    mon_off += 1;
+                    "UNREACHABLE".to_string()
+                }
+                None => {
+                    mon_off += 1;
+                    "UNKNOWN".to_string()
+                }
+            }
         } else {
-            unmon_on += 1;
-        }
+            if host == "(Unspecified)" {
+                unmon_off += 1;
+            } else {
+                unmon_on += 1;
+            }
+            "Unmonitored".to_string()
+        };
         let nat = p.nat(&sip.general);
         row(
             &mut out,
@@ -96,7 +127,7 @@ pub fn peers(pbx: &Pbx, sip: &SipConf) -> String {
                     " A "
                 },
                 &port,
-                "Unmonitored",
+                &status,
                 "",
                 "",
             ],
@@ -104,8 +135,10 @@ pub fn peers(pbx: &Pbx, sip: &SipConf) -> String {
     }
     let _ = writeln!(
         out,
-        "{} sip peers [Monitored: 0 online, 0 offline Unmonitored: {} online, {} offline]",
+        "{} sip peers [Monitored: {} online, {} offline Unmonitored: {} online, {} offline]",
         peers.len(),
+        mon_on,
+        mon_off,
         unmon_on,
         unmon_off
     );

@@ -180,7 +180,12 @@ pub async fn run_udp(pbx: Arc<Pbx>, addr: SocketAddr) -> std::io::Result<()> {
 }
 
 /// The SIP state the rest of the PBX and the console see.
+/// A qualified peer's last answer to OPTIONS: the round trip in ms, or None (UNREACHABLE).
+pub type PeerLatency = Option<u32>;
+
 pub struct SipState {
+    /// `qualify=` peers: how they answered the last OPTIONS (absent until the first answer).
+    pub qualify: Mutex<HashMap<String, PeerLatency>>,
     /// The `register =>` lines and how they stand (`sip show registry`).
     pub registry: Mutex<Vec<super::core::RegStatus>>,
     /// The UDP core's event queue (None until SIP is listening): Dial places calls here.
@@ -193,6 +198,7 @@ pub struct SipState {
 impl SipState {
     pub fn new(server: &str) -> SipState {
         SipState {
+            qualify: Mutex::new(HashMap::new()),
             registry: Mutex::new(Vec::new()),
             core: Mutex::new(None),
             registrar: Mutex::new(super::registrar::Registrar::new(server)),

@@ -348,19 +348,7 @@ impl Core {
                         if let Some(p) = self.pokes.get_mut(&peer) {
                             p.0 = None;
                         }
-                        let was = self
-                            .pbx
-                            .sip
-                            .qualify
-                            .lock()
-                            .unwrap()
-                            .insert(peer.clone(), None);
-                        if !matches!(was, Some(None)) {
-                            crate::logger::notice(
-                                "chan_sip.c",
-                                &format!("Peer '{peer}' is now UNREACHABLE!  Last qualify: 0"),
-                            );
-                        }
+                        self.unreachable(&peer);
                         continue;
                     }
                     if let Some(i) = self.regs.iter().position(|r| r.key.as_ref() == Some(&key)) {
@@ -444,6 +432,23 @@ impl Core {
         }
     }
 
+    /// A qualified peer did not answer: UNREACHABLE, with chan_sip's NOTICE on the change.
+    fn unreachable(&self, peer: &str) {
+        let was = self
+            .pbx
+            .sip
+            .qualify
+            .lock()
+            .unwrap()
+            .insert(peer.to_string(), None);
+        if !matches!(was, Some(None)) {
+            crate::logger::notice(
+                "chan_sip.c",
+                &format!("Peer '{peer}' is now UNREACHABLE!  Last qualify: 0"),
+            );
+        }
+    }
+
     /// The peer whose qualify OPTIONS has this transaction key.
     fn poked(&self, key: &Key) -> Option<String> {
         self.pokes
@@ -487,19 +492,7 @@ impl Core {
             if let Some((_, sent)) = entry.0 {
                 if now.duration_since(sent) >= Duration::from_millis(2 * q as u64) {
                     entry.0 = None;
-                    let was = self
-                        .pbx
-                        .sip
-                        .qualify
-                        .lock()
-                        .unwrap()
-                        .insert(name.clone(), None);
-                    if !matches!(was, Some(None)) {
-                        crate::logger::notice(
-                            "chan_sip.c",
-                            &format!("Peer '{name}' is now UNREACHABLE!  Last qualify: 0"),
-                        );
-                    }
+                    self.unreachable(&name);
                 }
                 continue;
             }

@@ -369,3 +369,31 @@ fn sip_show_peer_users_registry_as_chan_sip() {
     );
     assert_eq!(s.rx("sip show peer nosuch"), "Peer nosuch not found.\n");
 }
+
+#[test]
+fn dial_to_local_channels() {
+    let etc = root().join("compat-tests/dialplan-zvezda");
+    let s = Server::start(&etc);
+    s.rx("channel originate Local/600@dl/n application Wait 3");
+    s.wait_idle();
+    s.rx("channel originate Local/602@dl/n application Wait 3");
+    s.wait_idle();
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let t = s.lines.lock().unwrap().join("\n");
+    for want in [
+        "    -- Called Local/601@dl",
+        "    -- Executing [601@dl:1] Answer(\"Local/601@dl-",
+        ";1 answered Local/600@dl-",
+        "    -- Channel Local/601@dl-",
+        " joined 'simple_bridge' basic-bridge <",
+        " left 'simple_bridge' basic-bridge <",
+        "  == Spawn extension (dl, 600, 1) exited non-zero on 'Local/600@dl-",
+        ";1 is busy",
+        "  == Everyone is busy/congested at this time (1:1/0/0)",
+        "NoOp(\"Local/602@dl-",
+        "\"DIALSTATUS=BUSY\") in new stack",
+    ] {
+        assert!(t.contains(want), "missing {want:?} in\n{t}");
+    }
+    assert!(!t.contains("not reached"), "{t}");
+}

@@ -222,7 +222,9 @@ fn exec<'a>(chan: &'a mut Channel, pbx: &'a Arc<Pbx>, data: String) -> AppFuture
                 continue;
             };
             lines += 1;
-            let placed = if tech.eq_ignore_ascii_case("SIP") {
+            let placed = if tech.eq_ignore_ascii_case("Local") {
+                crate::channel::local::dial_leg(pbx, resource, chan, idx, tx.clone()).is_ok()
+            } else if tech.eq_ignore_ascii_case("SIP") {
                 match (resolve_sip(pbx, resource), &core) {
                     (Some((peer, to, uri)), Some(core)) => core
                         .send(CoreEvent::Dial {
@@ -276,6 +278,45 @@ fn exec<'a>(chan: &'a mut Channel, pbx: &'a Arc<Pbx>, data: String) -> AppFuture
     })
 }
 
+/// A bridge's id, a random UUID as Asterisk's bridges have.
+fn bridge_id() -> String {
+    let mut x = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(1)
+        | 1;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let (a, b) = (next(), next());
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        0x8000 | ((b >> 48) & 0x3fff),
+        b & 0xffff_ffff_ffff
+    )
+}
+
+/// Give up on (or end) one outgoing leg: CANCEL/BYE for SIP, a hangup for a Local `;2`.
+fn hang_leg(
+    pbx: &Pbx,
+    core: &Option<tokio::sync::mpsc::UnboundedSender<crate::sip::core::CoreEvent>>,
+    id: &str,
+) {
+    if let Some(name) = id.strip_prefix("local:") {
+        if let Some(h) = pbx.find_channel(name) {
+            h.softhangup();
+        }
+    } else if let Some(core) = core {
+        let _ = core.send(crate::sip::core::CoreEvent::DialHangup(id.to_string()));
+    }
+}
+
 /// Wait for the outcome of the calls placed, then stay in the call until one side ends.
 #[allow(clippy::too_many_arguments)]
 async fn dial_wait(
@@ -290,7 +331,7 @@ async fn dial_wait(
     moh: bool,
     counts: (usize, usize, i32),
 ) -> AppResult {
-    use crate::sip::core::{CoreEvent, DialEvent};
+    use crate::sip::core::DialEvent;
     let (lines, mut nochan, mut cause) = counts;
     let (mut busy, mut congestion) = (0, 0);
     let mut winner = None;
@@ -309,6 +350,9 @@ async fn dial_wait(
                 let Some((i, ev)) = ev else { break };
                 let name = names.get(&i).map(|n| n.1.clone()).unwrap_or_default();
                 match ev {
+                    DialEvent::Created(id, n) if id.starts_with("local:") => {
+                        names.insert(i, (id, n));
+                    }
                     DialEvent::Created(id, n) => {
                         // The outgoing leg, as `core show channels` lists it.
                         let leg = Channel::new(n.clone(), pbx.next_uniqueid(), "", "");
@@ -347,6 +391,10 @@ async fn dial_wait(
                     }
                     DialEvent::Failed(code) => {
                         live -= 1;
+                        // A busy or failed callee is hung up at once, as app_dial does.
+                        if let Some((id, _)) = names.get(&i) {
+                            hang_leg(pbx, core, id);
+                        }
                         match code {
                             486 | 600 | 603 => { busy += 1; cause = 17; crate::verb!(3, "{} is busy", name); }
                             503 => { congestion += 1; cause = 34; crate::verb!(3, "{} is circuit-busy", name); }
@@ -358,16 +406,12 @@ async fn dial_wait(
             }
             _ = sleep => {
                 crate::verb!(3, "Nobody picked up in {} ms", timeout.map(|t| t.as_millis()).unwrap_or(0));
-                if let Some(core) = &core {
-                    for (id, _) in names.values() { let _ = core.send(CoreEvent::DialHangup(id.clone())); }
-                }
+                for (id, _) in names.values() { hang_leg(pbx, core, id); }
                 chan.vars.set("DIALSTATUS", Some("NOANSWER"));
                 return AppResult::Continue;
             }
             _ = chan.handle.hungup() => {
-                if let Some(core) = &core {
-                    for (id, _) in names.values() { let _ = core.send(CoreEvent::DialHangup(id.clone())); }
-                }
+                for (id, _) in names.values() { hang_leg(pbx, core, id); }
                 chan.vars.set("DIALSTATUS", Some("CANCEL"));
                 return AppResult::Hangup;
             }
@@ -394,30 +438,59 @@ async fn dial_wait(
         };
     };
     // The others lose the race.
-    if let Some(core) = &core {
-        for (i, (id, _)) in names.iter() {
-            if *i != w {
-                let _ = core.send(CoreEvent::DialHangup(id.clone()));
-            }
+    for (i, (id, _)) in names.iter() {
+        if *i != w {
+            hang_leg(pbx, core, id);
         }
     }
     chan.vars.set("DIALSTATUS", Some("ANSWER"));
     chan.answer();
     // The bridge (signalling; audio comes with the media work): until either side ends.
-    let wid = names.get(&w).map(|n| n.0.clone()).unwrap_or_default();
-    loop {
+    let (wid, wname) = names.get(&w).cloned().unwrap_or_default();
+    let bridge = bridge_id();
+    crate::verb!(
+        3,
+        "Channel {} joined 'simple_bridge' basic-bridge <{}>",
+        wname,
+        bridge
+    );
+    crate::verb!(
+        3,
+        "Channel {} joined 'simple_bridge' basic-bridge <{}>",
+        chan.name,
+        bridge
+    );
+    let callee_ended = loop {
         tokio::select! {
             ev = rx.recv() => match ev {
-                Some((i, DialEvent::Hangup)) if i == w => return AppResult::Hangup,
+                Some((i, DialEvent::Hangup)) if i == w => break true,
                 Some(_) => continue,
-                None => return AppResult::Hangup,
+                None => break true,
             },
             _ = chan.handle.hungup() => {
-                if let Some(core) = &core { let _ = core.send(CoreEvent::DialHangup(wid)); }
-                return AppResult::Hangup;
+                hang_leg(pbx, core, &wid);
+                break false;
             }
         }
-    }
+    };
+    let (first, second) = if callee_ended {
+        (wname.as_str(), chan.name.as_str())
+    } else {
+        (chan.name.as_str(), wname.as_str())
+    };
+    crate::verb!(
+        3,
+        "Channel {} left 'simple_bridge' basic-bridge <{}>",
+        first,
+        bridge
+    );
+    crate::verb!(
+        3,
+        "Channel {} left 'simple_bridge' basic-bridge <{}>",
+        second,
+        bridge
+    );
+    AppResult::Hangup
 }
 
 #[cfg(test)]

@@ -131,3 +131,110 @@ pub fn originate(pbx: &Arc<Pbx>, dest: &str, then: Then) -> Result<String, Strin
     });
     Ok(name)
 }
+
+/// The `;2` half's driver when a Local channel is a Dial target: what its dialplan does
+/// (answer, ring, busy, hang up) goes back to Dial as the callee's progress.
+#[derive(Debug)]
+struct LocalTech {
+    idx: usize,
+    reply: tokio::sync::mpsc::UnboundedSender<(usize, crate::sip::core::DialEvent)>,
+    answered: std::sync::atomic::AtomicBool,
+}
+
+impl super::Tech for LocalTech {
+    fn answer(&self) {
+        self.answered
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = self
+            .reply
+            .send((self.idx, crate::sip::core::DialEvent::Answered));
+    }
+    fn indicate(&self, ind: super::Indication) {
+        use crate::sip::core::DialEvent;
+        let ev = match ind {
+            super::Indication::Ringing => DialEvent::Ringing,
+            super::Indication::Progress => DialEvent::Progress,
+            super::Indication::Busy => DialEvent::Failed(486),
+            super::Indication::Congestion => DialEvent::Failed(503),
+        };
+        let _ = self.reply.send((self.idx, ev));
+    }
+    fn hangup(&self, cause: i32) {
+        use crate::sip::core::DialEvent;
+        let ev = if self.answered.load(std::sync::atomic::Ordering::SeqCst) {
+            DialEvent::Hangup
+        } else {
+            let code = crate::sip::core::cause_to_sip(cause)
+                .map(|c| c.0)
+                .unwrap_or(603);
+            DialEvent::Failed(code)
+        };
+        let _ = self.reply.send((self.idx, ev));
+    }
+}
+
+/// Dial(Local/exten@context[/n]): a Local pair whose `;2` runs the dialplan with the caller's
+/// inherited variables and caller id; its progress comes back on `reply` as `idx`. The leg's
+/// id (for hanging it up) is `local:<;2 name>`.
+pub fn dial_leg(
+    pbx: &Arc<Pbx>,
+    dest: &str,
+    caller: &Channel,
+    idx: usize,
+    reply: tokio::sync::mpsc::UnboundedSender<(usize, crate::sip::core::DialEvent)>,
+) -> Result<(), String> {
+    let d = LocalDest::parse(dest).ok_or_else(|| format!("Invalid Local channel '{dest}'"))?;
+    if !pbx
+        .dialplan()
+        .exists(&d.context, &d.exten, 1, caller.caller.num.as_deref())
+    {
+        let msg = format!(
+            "No such extension/context {}@{} while calling Local channel",
+            d.exten, d.context
+        );
+        logger::notice("core_local.c", &msg);
+        return Err(msg);
+    }
+    let seq = pbx.next_local_seq();
+    let base = format!("Local/{}@{}-{:08x}", d.exten, d.context, seq);
+    let one = Channel::new(format!("{base};1"), pbx.next_uniqueid(), "", "");
+    let mut two = Channel::new(
+        format!("{base};2"),
+        pbx.next_uniqueid(),
+        &d.context,
+        &d.exten,
+    );
+    two.vars = caller.vars.inherited();
+    two.caller = caller.caller.clone();
+    two.language = caller.language.clone();
+    two.set_state(ChannelState::Ring);
+    two.tech = Some(Arc::new(LocalTech {
+        idx,
+        reply: reply.clone(),
+        answered: std::sync::atomic::AtomicBool::new(false),
+    }));
+    if let Ok(mut s) = one.handle.snapshot.lock() {
+        s.state = ChannelState::Ring;
+        s.app = "AppDial".into();
+        s.data = "(Outgoing Line)".into();
+    }
+    let _ = reply.send((
+        idx,
+        crate::sip::core::DialEvent::Created(format!("local:{}", two.name), one.name.clone()),
+    ));
+    pbx.register(one.handle.clone());
+    pbx.register(two.handle.clone());
+    let p = pbx.clone();
+    let one_name = one.name.clone();
+    tokio::spawn(async move {
+        pbx::run(&mut two, &p).await;
+        let cause = two.hangupcause;
+        p.unregister(&two.name);
+        p.unregister(&one_name);
+        if let Some(t) = &two.tech {
+            t.hangup(cause);
+        }
+        drop(one);
+    });
+    Ok(())
+}

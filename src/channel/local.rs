@@ -49,12 +49,11 @@ pub enum Then {
     Exten(String, String),
 }
 
-/// Create a Local pair for `dest` and start it; `;1` does `then` when `;2` answers.
-/// Err with Asterisk's reason when the target extension does not exist.
-pub fn originate(pbx: &Arc<Pbx>, dest: &str, then: Then) -> Result<String, String> {
+/// Check that `dest` can be called (Asterisk's NOTICE when not) and number a new pair:
+/// the destination and the pair's base name (`Local/x@y-0000000a`).
+fn new_pair(pbx: &Pbx, dest: &str, cid: Option<&str>) -> Result<(LocalDest, String), String> {
     let d = LocalDest::parse(dest).ok_or_else(|| format!("Invalid Local channel '{dest}'"))?;
-    let dp = pbx.dialplan();
-    if !dp.exists(&d.context, &d.exten, 1, None) {
+    if !pbx.dialplan().exists(&d.context, &d.exten, 1, cid) {
         let msg = format!(
             "No such extension/context {}@{} while calling Local channel",
             d.exten, d.context
@@ -64,6 +63,13 @@ pub fn originate(pbx: &Arc<Pbx>, dest: &str, then: Then) -> Result<String, Strin
     }
     let seq = pbx.next_local_seq();
     let base = format!("Local/{}@{}-{:08x}", d.exten, d.context, seq);
+    Ok((d, base))
+}
+
+/// Create a Local pair for `dest` and start it; `;1` does `then` when `;2` answers.
+/// Err with Asterisk's reason when the target extension does not exist.
+pub fn originate(pbx: &Arc<Pbx>, dest: &str, then: Then) -> Result<String, String> {
+    let (d, base) = new_pair(pbx, dest, None)?;
     let mut one = Channel::new(
         format!("{base};1"),
         pbx.next_uniqueid(),
@@ -183,20 +189,7 @@ pub fn dial_leg(
     idx: usize,
     reply: tokio::sync::mpsc::UnboundedSender<(usize, crate::sip::core::DialEvent)>,
 ) -> Result<(), String> {
-    let d = LocalDest::parse(dest).ok_or_else(|| format!("Invalid Local channel '{dest}'"))?;
-    if !pbx
-        .dialplan()
-        .exists(&d.context, &d.exten, 1, caller.caller.num.as_deref())
-    {
-        let msg = format!(
-            "No such extension/context {}@{} while calling Local channel",
-            d.exten, d.context
-        );
-        logger::notice("core_local.c", &msg);
-        return Err(msg);
-    }
-    let seq = pbx.next_local_seq();
-    let base = format!("Local/{}@{}-{:08x}", d.exten, d.context, seq);
+    let (d, base) = new_pair(pbx, dest, caller.caller.num.as_deref())?;
     let one = Channel::new(format!("{base};1"), pbx.next_uniqueid(), "", "");
     let mut two = Channel::new(
         format!("{base};2"),

@@ -184,6 +184,8 @@ pub struct Core {
     /// qualify: the OPTIONS in flight per peer (key, when sent) and when the next one is due.
     pokes: HashMap<String, (Option<(Key, Instant)>, Instant)>,
     last_qualify: Option<Instant>,
+    /// Our address as seen from each far address (wildcard binds only).
+    routes: std::sync::Mutex<HashMap<IpAddr, IpAddr>>,
 }
 
 impl Core {
@@ -208,6 +210,7 @@ impl Core {
             regs: Vec::new(),
             pokes: HashMap::new(),
             last_qualify: None,
+            routes: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -1094,6 +1097,8 @@ impl Core {
     }
 
     /// Our address as the far end should see it.
+    /// Bound to a wildcard address, the kernel's route to `to` says which of ours it sees;
+    /// asked once per far address, not per call.
     fn local_ip(&self, to: SocketAddr) -> IpAddr {
         let ip = self
             .sock
@@ -1103,13 +1108,22 @@ impl Core {
         if !ip.is_unspecified() {
             return ip;
         }
-        std::net::UdpSocket::bind((ip, 0))
+        if let Some(known) = self.routes.lock().unwrap().get(&to.ip()) {
+            return *known;
+        }
+        let mine = std::net::UdpSocket::bind((ip, 0))
             .and_then(|s| {
                 s.connect(to)?;
                 s.local_addr()
             })
             .map(|a| a.ip())
-            .unwrap_or(ip)
+            .unwrap_or(ip);
+        let mut routes = self.routes.lock().unwrap();
+        if routes.len() > 10_000 {
+            routes.clear();
+        }
+        routes.insert(to.ip(), mine);
+        mine
     }
 
     async fn on_invite(&mut self, key: Key, msg: Message, src: SocketAddr) {

@@ -697,3 +697,76 @@ fn qualify_shows_ok_and_unreachable() {
     let log = s.lines.lock().unwrap().join("\n");
     assert!(log.contains("Peer 'dead' is now UNREACHABLE!"), "{log}");
 }
+
+/// A call over TCP: challenge, answer and zvezda's BYE all on the phone's connection.
+#[test]
+fn call_over_tcp() {
+    use std::io::{Read, Write};
+    let port = free_port();
+    let dir = etc(port);
+    let sip = std::fs::read_to_string(dir.path().join("sip.conf"))
+        .unwrap()
+        .replace("[general]\n", "[general]\ntcpenable=yes\n");
+    std::fs::write(dir.path().join("sip.conf"), sip).unwrap();
+    let s = Server::start(dir.path());
+    let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let me = c.local_addr().unwrap();
+    let mut pending: Vec<u8> = Vec::new();
+    let mut next = |c: &mut std::net::TcpStream| -> Message {
+        loop {
+            if let Ok((m, used)) = Message::parse(&pending, true) {
+                pending.drain(..used);
+                return m;
+            }
+            let mut buf = [0u8; 4096];
+            let n = c.read(&mut buf).expect("a message on the connection");
+            assert!(n > 0, "connection closed");
+            pending.extend_from_slice(&buf[..n]);
+        }
+    };
+    let invite = |cseq: u32, auth: Option<String>| {
+        let mut m = format!(
+            "INVITE sip:7000@127.0.0.1:{port};transport=tcp SIP/2.0\r\nVia: SIP/2.0/TCP {me};branch=z9hG4bK-tcp-{cseq}\r\nMax-Forwards: 70\r\n\
+             From: <sip:1001@127.0.0.1:{port}>;tag=tcpF\r\nTo: <sip:7000@127.0.0.1:{port}>\r\nCall-ID: tcpcall\r\nCSeq: {cseq} INVITE\r\n\
+             Contact: <sip:1001@{me};transport=tcp>\r\nContent-Type: application/sdp\r\n"
+        );
+        if let Some(a) = auth {
+            m.push_str(&format!("Authorization: {a}\r\n"));
+        }
+        m.push_str(&format!("Content-Length: {}\r\n\r\n{SDP}", SDP.len()));
+        m
+    };
+    c.write_all(invite(1, None).as_bytes()).unwrap();
+    let ch = next(&mut c);
+    assert_eq!(ch.code(), Some(401));
+    let uri = format!("sip:7000@127.0.0.1:{port};transport=tcp");
+    let auth = digest_answer(&ch, "1001", "1234", "INVITE", &uri);
+    c.write_all(invite(2, Some(auth)).as_bytes()).unwrap();
+    let mut codes = Vec::new();
+    let ok = loop {
+        let m = next(&mut c);
+        codes.push(m.code().unwrap());
+        if m.code().unwrap() >= 200 {
+            break m;
+        }
+    };
+    assert_eq!(codes, vec![100, 200]);
+    c.write_all(
+        format!(
+            "ACK sip:7000@127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/TCP {me};branch=z9hG4bK-tcp-ack\r\nFrom: <sip:1001@127.0.0.1:{port}>;tag=tcpF\r\n\
+             To: {}\r\nCall-ID: tcpcall\r\nCSeq: 2 ACK\r\nContent-Length: 0\r\n\r\n",
+            ok.header("To").unwrap()
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    // Wait(1), Hangup(): the BYE comes on the same connection.
+    let bye = next(&mut c);
+    assert_eq!(bye.method(), Some("BYE"), "{bye:?}");
+    assert!(
+        bye.header("Via").unwrap().starts_with("SIP/2.0/TCP "),
+        "{bye:?}"
+    );
+    s.wait_idle();
+}

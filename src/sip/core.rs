@@ -27,6 +27,8 @@ use tokio::sync::mpsc;
 #[derive(Debug)]
 pub enum CoreEvent {
     Packet(Vec<u8>, SocketAddr),
+    /// A message from a TCP connection; answers to that address go back through `writer`.
+    TcpPacket(Vec<u8>, SocketAddr, mpsc::UnboundedSender<Vec<u8>>),
     Answer(String),
     Indicate(String, Indication),
     Hangup(String, i32),
@@ -186,6 +188,8 @@ pub struct Core {
     last_qualify: Option<Instant>,
     /// Our address as seen from each far address (wildcard binds only).
     routes: std::sync::Mutex<HashMap<IpAddr, IpAddr>>,
+    /// TCP connections by the far address: what we send there goes on the connection.
+    tcp: HashMap<SocketAddr, mpsc::UnboundedSender<Vec<u8>>>,
 }
 
 impl Core {
@@ -211,6 +215,7 @@ impl Core {
             pokes: HashMap::new(),
             last_qualify: None,
             routes: std::sync::Mutex::new(HashMap::new()),
+            tcp: HashMap::new(),
         }
     }
 
@@ -284,7 +289,11 @@ impl Core {
                 continue;
             };
             {
-                if now >= c.ok_deadline {
+                if self.tcp.contains_key(&c.src) {
+                    // Reliable transport: the 2xx went once (RFC 3261 §13.3.1.4 is for UDP).
+                    c.ok_deadline = now;
+                    c.ok = None;
+                } else if now >= c.ok_deadline {
                     give_up.push(id.clone());
                 } else if now >= c.ok_next {
                     resend.push((ok.to_bytes(), c.src));
@@ -311,7 +320,13 @@ impl Core {
         }
     }
 
-    async fn send(&self, msg: &Message, to: SocketAddr) {
+    async fn send(&mut self, msg: &Message, to: SocketAddr) {
+        if let Some(w) = self.tcp.get(&to) {
+            if w.send(msg.to_bytes()).is_ok() {
+                return;
+            }
+            self.tcp.remove(&to);
+        }
         let _ = self.sock.send_to(&msg.to_bytes(), to).await;
     }
 
@@ -396,26 +411,11 @@ impl Core {
 
     async fn on_event(&mut self, e: CoreEvent) {
         match e {
-            CoreEvent::Packet(bytes, src) => {
-                let Ok((msg, _)) = Message::parse(&bytes, false) else {
-                    return;
-                };
-                if let StartLine::Request { .. } = msg.start {
-                    if msg.header("Via").is_none() {
-                        return;
-                    }
-                    if super::transport::lacks_mandatory(&msg) {
-                        let server = self.server();
-                        self.send(&response(&msg, 400, "Bad Request", None, src, &server), src)
-                            .await;
-                        return;
-                    }
-                }
-                let out = self
-                    .layer
-                    .on_message(msg, src, Transport::Udp, Instant::now());
-                self.process(out).await;
+            CoreEvent::TcpPacket(bytes, src, writer) => {
+                self.tcp.insert(src, writer);
+                self.on_packet(bytes, src, Transport::Tcp).await;
             }
+            CoreEvent::Packet(bytes, src) => self.on_packet(bytes, src, Transport::Udp).await,
             CoreEvent::Answer(id) => self.answer(&id).await,
             CoreEvent::Indicate(id, ind) => self.indicate(&id, ind).await,
             CoreEvent::Hangup(id, cause) => self.hangup(&id, cause).await,
@@ -739,12 +739,26 @@ impl Core {
         }
     }
 
+    /// TCP when a connection to `to` is open, UDP otherwise.
+    fn transport_to(&self, to: SocketAddr) -> Transport {
+        if self.tcp.contains_key(&to) {
+            Transport::Tcp
+        } else {
+            Transport::Udp
+        }
+    }
+
     fn via(&mut self, to: SocketAddr) -> String {
         let ip = self.local_ip(to);
         let port = self.sock.local_addr().map(|a| a.port()).unwrap_or(5060);
         let branch = self.layer.new_branch();
+        let t = if self.tcp.contains_key(&to) {
+            "TCP"
+        } else {
+            "UDP"
+        };
         format!(
-            "SIP/2.0/UDP {};branch={branch};rport",
+            "SIP/2.0/{t} {};branch={branch};rport",
             SocketAddr::new(ip, port)
         )
     }
@@ -1020,6 +1034,25 @@ impl Core {
             &server,
         );
         self.respond(key, r).await;
+    }
+
+    async fn on_packet(&mut self, bytes: Vec<u8>, src: SocketAddr, transport: Transport) {
+        let Ok((msg, _)) = Message::parse(&bytes, false) else {
+            return;
+        };
+        if let StartLine::Request { .. } = msg.start {
+            if msg.header("Via").is_none() {
+                return;
+            }
+            if super::transport::lacks_mandatory(&msg) {
+                let server = self.server();
+                self.send(&response(&msg, 400, "Bad Request", None, src, &server), src)
+                    .await;
+                return;
+            }
+        }
+        let out = self.layer.on_message(msg, src, transport, Instant::now());
+        self.process(out).await;
     }
 
     fn server(&self) -> String {
@@ -1468,9 +1501,6 @@ impl Core {
                     .and_then(Uri::parse)
                     .map(|u| u.to_string())
                     .unwrap_or_else(|| format!("sip:{}", c.src));
-                let ip = self.local_ip(c.src);
-                let port = self.sock.local_addr().map(|a| a.port()).unwrap_or(5060);
-                let branch = self.layer.new_branch();
                 let mut bye = Message {
                     start: StartLine::Request {
                         method: "BYE".into(),
@@ -1479,13 +1509,8 @@ impl Core {
                     headers: Vec::new(),
                     body: Vec::new(),
                 };
-                bye.add_header(
-                    "Via",
-                    format!(
-                        "SIP/2.0/UDP {};branch={branch};rport",
-                        SocketAddr::new(ip, port)
-                    ),
-                );
+                let via = self.via(c.src);
+                bye.add_header("Via", via);
                 bye.add_header("Max-Forwards", "70");
                 let mut from = c.invite.header("To").unwrap_or("").to_string();
                 if param(&from, "tag").is_none() {
@@ -1497,9 +1522,9 @@ impl Core {
                 bye.add_header("Call-ID", id);
                 bye.add_header("CSeq", format!("{} BYE", c.cseq + 1));
                 bye.add_header("User-Agent", server.clone());
-                let (_, out) = self
-                    .layer
-                    .request(bye, c.src, Transport::Udp, Instant::now());
+                let (_, out) =
+                    self.layer
+                        .request(bye, c.src, self.transport_to(c.src), Instant::now());
                 self.process(out).await;
             }
             State::Ended => {}

@@ -211,7 +211,8 @@ impl SipState {
 /// The largest SIP message accepted on TCP before the connection is dropped.
 const MAX_TCP_MESSAGE: usize = 65_535;
 
-/// TCP: messages framed by Content-Length (RFC 3261 §18.3), answers on the same connection.
+/// TCP: messages framed by Content-Length (RFC 3261 §18.3), handed to the SIP core with the
+/// connection as the way back (answers and in-dialog requests go out on it).
 pub async fn run_tcp(pbx: Arc<Pbx>, addr: SocketAddr) -> std::io::Result<()> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = match tokio::net::TcpListener::bind(addr).await {
@@ -223,13 +224,23 @@ pub async fn run_tcp(pbx: Arc<Pbx>, addr: SocketAddr) -> std::io::Result<()> {
     };
     crate::verb!(2, "SIP Listening on {} (TCP)", listener.local_addr()?);
     loop {
-        let (mut conn, src) = listener.accept().await?;
+        let (conn, src) = listener.accept().await?;
         let pbx = pbx.clone();
+        let (mut rd, mut wr) = conn.into_split();
+        // What the core sends to this address goes out on this connection.
+        let (wtx, mut wrx) = mpsc::unbounded_channel::<Vec<u8>>();
+        tokio::spawn(async move {
+            while let Some(b) = wrx.recv().await {
+                if wr.write_all(&b).await.is_err() {
+                    return;
+                }
+            }
+        });
         tokio::spawn(async move {
             let mut buf: Vec<u8> = Vec::with_capacity(4096);
             let mut chunk = [0u8; 8192];
             loop {
-                let n = match conn.read(&mut chunk).await {
+                let n = match rd.read(&mut chunk).await {
                     Ok(0) | Err(_) => return,
                     Ok(n) => n,
                 };
@@ -239,9 +250,23 @@ pub async fn run_tcp(pbx: Arc<Pbx>, addr: SocketAddr) -> std::io::Result<()> {
                     match Message::parse(&buf, true) {
                         Ok((_, used)) => {
                             let msg: Vec<u8> = buf.drain(..used).collect();
-                            if let Some(out) = handle_datagram(&pbx, &msg, src) {
-                                if conn.write_all(&out).await.is_err() {
-                                    return;
+                            // Through the SIP core (transactions, calls) when it runs; the
+                            // stateless answers otherwise.
+                            let core = pbx.sip.core.lock().unwrap().clone();
+                            match core {
+                                Some(core) => {
+                                    let _ = core.send(super::core::CoreEvent::TcpPacket(
+                                        msg,
+                                        src,
+                                        wtx.clone(),
+                                    ));
+                                }
+                                None => {
+                                    if let Some(out) = handle_datagram(&pbx, &msg, src) {
+                                        if wtx.send(out).is_err() {
+                                            return;
+                                        }
+                                    }
                                 }
                             }
                         }

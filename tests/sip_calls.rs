@@ -40,6 +40,22 @@ fn etc(port: u16) -> tempfile::TempDir {
     d
 }
 
+/// A config folder: SIP on 127.0.0.1:`port` with the phone 1001 (secret 1234, context
+/// `ctx`), more sip.conf sections, and an extensions.conf.
+fn conf(port: u16, ctx: &str, more_sip: &str, extensions: &str) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("sip.conf"),
+        format!(
+            "[general]\nbindaddr=127.0.0.1\nbindport={port}\nallowguest=no\n\
+             [1001]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext={ctx}\n{more_sip}"
+        ),
+    )
+    .unwrap();
+    std::fs::write(d.path().join("extensions.conf"), extensions).unwrap();
+    d
+}
+
 const SDP: &str = "v=0\r\no=uac 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 16182 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
 
 struct Phone {
@@ -441,21 +457,12 @@ fn dial_to_a_sipp_uas_and_hang_up() {
 #[test]
 fn phone_calls_phone_through_dial() {
     let port = free_port();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("sip.conf"),
-        format!(
-            "[general]\nbindaddr=127.0.0.1\nbindport={port}\nallowguest=no\n\
-             [1001]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=outcoling\n\
-             [1002]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=outcoling\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("extensions.conf"),
+    let dir = conf(
+        port,
+        "outcoling",
+        "[1002]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=outcoling\n",
         "[outcoling]\nexten => _100X,1,Dial(SIP/${EXTEN},10,t&m)\nsame => n,Hangup()\n",
-    )
-    .unwrap();
+    );
     let s = Server::start(dir.path());
     // 1002 registers from its own socket.
     let b = Phone::new(port);
@@ -564,22 +571,12 @@ fn phone_calls_phone_through_dial() {
 fn trunk_call_answers_the_providers_challenge() {
     let port = free_port();
     let prov = free_port();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("sip.conf"),
-        format!(
-            "[general]\nbindaddr=127.0.0.1\nbindport={port}\nallowguest=no\n\
-             [1001]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=outcoling\n\
-             [zadarma]\ntype=peer\nhost=127.0.0.1\nport={prov}\nsecret=Mbn9v7s9tD\ndefaultuser=550174\n\
-             fromuser=550174\ninsecure=port,invite\ncontext=incoming\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("extensions.conf"),
+    let dir = conf(
+        port,
+        "outcoling",
+        &format!("[zadarma]\ntype=peer\nhost=127.0.0.1\nport={prov}\nsecret=Mbn9v7s9tD\ndefaultuser=550174\nfromuser=550174\ninsecure=port,invite\ncontext=incoming\n"),
         "[outcoling]\nexten => _8XXXXXXXXXX,1,Dial(SIP/zadarma/${EXTEN},30)\nsame => n,Hangup()\n",
-    )
-    .unwrap();
+    );
     let s = Server::start(dir.path());
     let scen = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/sipp/uas_auth.xml");
     let provider = std::process::Command::new("sipp")

@@ -130,6 +130,17 @@ impl Phone {
         ));
     }
 
+    /// The caller hangs up call `call` (answered with `ok`) to `to`: BYE, CSeq 3.
+    fn bye(&self, ok: &Message, to: &str, call: &str) {
+        let me = self.sock.local_addr().unwrap();
+        self.send(&format!(
+            "BYE sip:{to}@127.0.0.1:{p} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-{call}-bye;rport\r\nFrom: \"Ivan\" <sip:1001@127.0.0.1:{p}>;tag={call}F\r\n\
+             To: {}\r\nCall-ID: {call}\r\nCSeq: 3 BYE\r\nContent-Length: 0\r\n\r\n",
+            ok.header("To").unwrap(),
+            p = self.port
+        ));
+    }
+
     fn answer_challenge(&self, challenge: &Message, to: &str, pass: &str) -> String {
         let uri = format!("sip:{to}@127.0.0.1:{}", self.port);
         digest_answer(challenge, "1001", pass, "INVITE", &uri)
@@ -277,12 +288,7 @@ fn caller_bye_cancel_ringing_and_busy() {
     assert!(s
         .rx("core show channels count")
         .starts_with("1 active channel"));
-    let me = phone.sock.local_addr().unwrap();
-    phone.send(&format!(
-        "BYE sip:7001@127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-cb-bye;rport\r\nFrom: \"Ivan\" <sip:1001@127.0.0.1:{port}>;tag=cbF\r\n\
-         To: {}\r\nCall-ID: cb\r\nCSeq: 3 BYE\r\nContent-Length: 0\r\n\r\n",
-        ok.header("To").unwrap()
-    ));
+    phone.bye(&ok, "7001", "cb");
     let r = loop {
         let m = phone.recv();
         if m.cseq().map(|c| c.1) == Some("BYE".into()) {
@@ -305,6 +311,7 @@ fn caller_bye_cancel_ringing_and_busy() {
         }
     };
     assert!(param(ring.header("To").unwrap(), "tag").is_some());
+    let me = phone.sock.local_addr().unwrap();
     phone.send(&format!(
         "CANCEL sip:7002@127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-cc-2;rport\r\nFrom: \"Ivan\" <sip:1001@127.0.0.1:{port}>;tag=ccF\r\n\
          To: <sip:7002@127.0.0.1:{port}>\r\nCall-ID: cc\r\nCSeq: 2 CANCEL\r\nContent-Length: 0\r\n\r\n"
@@ -411,12 +418,7 @@ fn dial_to_a_sipp_uas_and_hang_up() {
     assert!(s
         .rx("core show channels count")
         .starts_with("2 active channels"));
-    let me = phone.sock.local_addr().unwrap();
-    phone.send(&format!(
-        "BYE sip:8000@127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-dd-bye;rport\r\nFrom: \"Ivan\" <sip:1001@127.0.0.1:{port}>;tag=ddF\r\n\
-         To: {}\r\nCall-ID: dd\r\nCSeq: 3 BYE\r\nContent-Length: 0\r\n\r\n",
-        ok.header("To").unwrap()
-    ));
+    phone.bye(&ok, "8000", "dd");
     loop {
         let m = phone.recv();
         if m.cseq().map(|c| c.1) == Some("BYE".into()) {
@@ -545,12 +547,7 @@ fn phone_calls_phone_through_dial() {
     );
     a.ack(&ok, "1002", "ab", 2, false);
     std::thread::sleep(Duration::from_millis(300));
-    let me = a.sock.local_addr().unwrap();
-    a.send(&format!(
-        "BYE sip:1002@127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-ab-bye;rport\r\nFrom: \"Ivan\" <sip:1001@127.0.0.1:{port}>;tag=abF\r\n\
-         To: {}\r\nCall-ID: ab\r\nCSeq: 3 BYE\r\nContent-Length: 0\r\n\r\n",
-        ok.header("To").unwrap()
-    ));
+    a.bye(&ok, "1002", "ab");
     let got = callee.join().unwrap();
     assert_eq!(got, vec!["INVITE", "ACK", "BYE"], "what 1002 received");
     s.wait_idle();
@@ -610,12 +607,7 @@ fn trunk_call_answers_the_providers_challenge() {
     assert!(seen.contains(&180), "{seen:?}");
     phone.ack(&ok, "89161234567", "tk", 2, false);
     std::thread::sleep(Duration::from_millis(200));
-    let me = phone.sock.local_addr().unwrap();
-    phone.send(&format!(
-        "BYE sip:89161234567@127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-tk-bye;rport\r\nFrom: \"Ivan\" <sip:1001@127.0.0.1:{port}>;tag=tkF\r\n\
-         To: {}\r\nCall-ID: tk\r\nCSeq: 3 BYE\r\nContent-Length: 0\r\n\r\n",
-        ok.header("To").unwrap()
-    ));
+    phone.bye(&ok, "89161234567", "tk");
     let out = provider.wait_with_output().unwrap();
     assert!(
         out.status.success(),

@@ -134,13 +134,23 @@ impl Drop for Server {
     }
 }
 
-/// A free UDP port on 127.0.0.1 (bound and released).
+/// A free port on 127.0.0.1 (UDP and TCP) for a server or a peer. Taken from 24000-29999,
+/// below the kernel's ephemeral range, so a socket bound to port 0 elsewhere in the test
+/// (a phone) can never take it between this call and the bind; a counter keeps the tests
+/// of one binary from handing out the same port twice.
 pub fn free_port() -> u16 {
-    std::net::UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let start = std::process::id() % 60 * 100;
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = 24000 + ((start + n) % 6000) as u16;
+        if std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok()
+            && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
+        {
+            return port;
+        }
+    }
 }
 
 /// The Authorization header a phone sends for `challenge` (a 401's WWW-Authenticate), MD5

@@ -349,14 +349,26 @@ fn sip_show_peer_users_registry_as_chan_sip() {
     for f in ["extensions.conf", "sip.conf"] {
         std::fs::copy(etc.join(f), d.path().join(f)).unwrap();
     }
+    let port = support::free_port();
     let sip = std::fs::read_to_string(d.path().join("sip.conf"))
         .unwrap()
-        .replace(
-            "bindport=5380",
-            &format!("bindport={}", support::free_port()),
-        );
+        .replace("bindport=5380", &format!("bindport={port}"));
     std::fs::write(d.path().join("sip.conf"), sip).unwrap();
     let s = Server::start(d.path());
+    assert_eq!(
+        s.rx("sip show settings"),
+        // zvezda names itself where Asterisk's User-Agent names Asterisk.
+        golden("sip-show-settings.txt")
+            .replace(":5380", &format!(":{port}"))
+            .replace(
+                "Asterisk PBX 20.20.1",
+                &format!("zvezda PBX {}", env!("CARGO_PKG_VERSION"))
+            )
+    );
+    assert_eq!(
+        s.rx("sip show channels"),
+        "Peer             User/ANR         Call ID          Format           Hold     Last Message    Expiry     Peer      \n0 active SIP dialogs\n"
+    );
     assert_eq!(
         s.rx("sip show peer 1001"),
         golden("dp-sip-show-peer-1001.txt")

@@ -9,6 +9,7 @@ mod support;
 
 use std::net::UdpSocket;
 use std::time::{Duration, Instant};
+use support::phone::{Phone, SDP};
 use support::{digest_answer, free_port, Server};
 use zvezda::sip::message::{param, Message};
 
@@ -54,112 +55,6 @@ fn conf(port: u16, ctx: &str, more_sip: &str, extensions: &str) -> tempfile::Tem
     .unwrap();
     std::fs::write(d.path().join("extensions.conf"), extensions).unwrap();
     d
-}
-
-const SDP: &str = "v=0\r\no=uac 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 16182 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
-
-struct Phone {
-    sock: UdpSocket,
-    server: String,
-    port: u16,
-}
-
-impl Phone {
-    fn new(port: u16) -> Phone {
-        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
-        sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        Phone {
-            sock,
-            server: format!("127.0.0.1:{port}"),
-            port,
-        }
-    }
-
-    fn send(&self, s: &str) {
-        self.sock.send_to(s.as_bytes(), &self.server).unwrap();
-    }
-
-    fn recv(&self) -> Message {
-        let mut buf = [0u8; 8192];
-        let (n, _) = self
-            .sock
-            .recv_from(&mut buf)
-            .expect("a message from zvezda");
-        Message::parse(&buf[..n], false).unwrap().0
-    }
-
-    /// The next final response (provisionals collected).
-    fn final_response(&self, seen: &mut Vec<u16>) -> Message {
-        loop {
-            let m = self.recv();
-            let c = m.code().expect("a response");
-            seen.push(c);
-            if c >= 200 {
-                return m;
-            }
-        }
-    }
-
-    fn invite(&self, to: &str, call: &str, cseq: u32, auth: Option<&str>) -> String {
-        let me = self.sock.local_addr().unwrap();
-        let mut s = format!(
-            "INVITE sip:{to}@127.0.0.1:{p} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-{call}-{cseq};rport\r\nMax-Forwards: 70\r\n\
-             From: \"Ivan\" <sip:1001@127.0.0.1:{p}>;tag={call}F\r\nTo: <sip:{to}@127.0.0.1:{p}>\r\nCall-ID: {call}\r\nCSeq: {cseq} INVITE\r\n\
-             Contact: <sip:1001@{me}>\r\nContent-Type: application/sdp\r\n",
-            p = self.port
-        );
-        if let Some(a) = auth {
-            s.push_str(&format!("Authorization: {a}\r\n"));
-        }
-        s.push_str(&format!("Content-Length: {}\r\n\r\n{SDP}", SDP.len()));
-        s
-    }
-
-    fn ack(&self, resp: &Message, to: &str, call: &str, cseq: u32, branch_of_invite: bool) {
-        let me = self.sock.local_addr().unwrap();
-        let branch = if branch_of_invite {
-            format!("z9hG4bK-{call}-{cseq}")
-        } else {
-            format!("z9hG4bK-{call}-{cseq}-ack")
-        };
-        self.send(&format!(
-            "ACK sip:{to}@127.0.0.1:{p} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch={branch};rport\r\nMax-Forwards: 70\r\n\
-             From: \"Ivan\" <sip:1001@127.0.0.1:{p}>;tag={call}F\r\nTo: {}\r\nCall-ID: {call}\r\nCSeq: {cseq} ACK\r\nContent-Length: 0\r\n\r\n",
-            resp.header("To").unwrap(),
-            p = self.port
-        ));
-    }
-
-    /// The caller hangs up call `call` (answered with `ok`) to `to`: BYE, CSeq 3.
-    fn bye(&self, ok: &Message, to: &str, call: &str) {
-        let me = self.sock.local_addr().unwrap();
-        self.send(&format!(
-            "BYE sip:{to}@127.0.0.1:{p} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-{call}-bye;rport\r\nFrom: \"Ivan\" <sip:1001@127.0.0.1:{p}>;tag={call}F\r\n\
-             To: {}\r\nCall-ID: {call}\r\nCSeq: 3 BYE\r\nContent-Length: 0\r\n\r\n",
-            ok.header("To").unwrap(),
-            p = self.port
-        ));
-    }
-
-    fn answer_challenge(&self, challenge: &Message, to: &str, pass: &str) -> String {
-        let uri = format!("sip:{to}@127.0.0.1:{}", self.port);
-        digest_answer(challenge, "1001", pass, "INVITE", &uri)
-    }
-
-    /// INVITE, 401, ACK, INVITE with auth: returns the codes seen and the final response.
-    fn call(&self, to: &str, call: &str, pass: &str) -> (Vec<u16>, Message) {
-        self.send(&self.invite(to, call, 1, None));
-        let mut seen = Vec::new();
-        let c = self.final_response(&mut seen);
-        assert_eq!(c.code(), Some(401), "the first INVITE is challenged");
-        assert!(!c.header("WWW-Authenticate").unwrap().contains("qop"));
-        self.ack(&c, to, call, 1, true);
-        let auth = self.answer_challenge(&c, to, pass);
-        self.send(&self.invite(to, call, 2, Some(&auth)));
-        let mut seen = Vec::new();
-        let f = self.final_response(&mut seen);
-        (seen, f)
-    }
 }
 
 fn trace(s: &Server) -> String {

@@ -159,6 +159,28 @@ fn request(pbx: &Pbx, tech: &str, resource: &str) -> (i32, &'static str) {
     }
 }
 
+/// chan_sip's call counter for an outgoing call: counts it, or refuses it (with the NOTICE)
+/// when the peer already has `call-limit` calls.
+fn call_limit_ok(pbx: &Pbx, peer: &str) -> bool {
+    let limit = pbx
+        .config
+        .read()
+        .unwrap()
+        .sip
+        .peer(peer)
+        .and_then(|p| p.call_limit.as_ref().map(|l| l.value))
+        .unwrap_or(0)
+        .max(0) as u32;
+    if pbx.sip.call_started(peer, limit) {
+        return true;
+    }
+    crate::logger::notice(
+        "chan_sip.c",
+        &format!("Call to peer '{peer}' rejected due to usage limit of {limit}"),
+    );
+    false
+}
+
 /// Where a `SIP/peer[/number]` target goes: the registered contact, or the static host.
 fn resolve_sip(pbx: &Pbx, resource: &str) -> Option<(String, std::net::SocketAddr, String)> {
     let (peer, number) = match resource.split_once('/') {
@@ -204,7 +226,7 @@ fn exec<'a>(chan: &'a mut Channel, pbx: &'a Arc<Pbx>, data: String) -> AppFuture
             .filter(|t| *t > 0.0)
             .map(|t| std::time::Duration::from_millis((t * 1000.0) as u64));
         let opts = args.get(2).map(|o| parse_options(o)).unwrap_or_default();
-        let moh = opts.iter().any(|(c, _)| *c == 'm');
+        let opts = DialOpts::from(&opts);
         chan.vars.set("DIALSTATUS", Some(""));
         let core = pbx.sip.core.lock().unwrap().clone();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, DialEvent)>();
@@ -226,6 +248,13 @@ fn exec<'a>(chan: &'a mut Channel, pbx: &'a Arc<Pbx>, data: String) -> AppFuture
                 crate::channel::local::dial_leg(pbx, resource, chan, idx, tx.clone()).is_ok()
             } else if tech.eq_ignore_ascii_case("SIP") {
                 match (resolve_sip(pbx, resource), &core) {
+                    (Some((peer, _, _)), Some(_)) if !call_limit_ok(pbx, &peer) => {
+                        // chan_sip's sip_call refuses: the channel existed, the call did not.
+                        crate::verb!(3, "Couldn't call {}", target);
+                        cause = 17;
+                        lines -= 1;
+                        continue;
+                    }
                     (Some((peer, to, uri)), Some(core)) => core
                         .send(CoreEvent::Dial {
                             peer,
@@ -267,7 +296,7 @@ fn exec<'a>(chan: &'a mut Channel, pbx: &'a Arc<Pbx>, data: String) -> AppFuture
             &mut legs,
             started,
             timeout,
-            moh,
+            &opts,
             (lines, nochan, cause),
         )
         .await;
@@ -328,9 +357,10 @@ async fn dial_wait(
     legs: &mut Vec<String>,
     started: usize,
     timeout: Option<std::time::Duration>,
-    moh: bool,
+    opts: &DialOpts,
     counts: (usize, usize, i32),
 ) -> AppResult {
+    let moh = opts.moh;
     use crate::sip::core::DialEvent;
     let (lines, mut nochan, mut cause) = counts;
     let (mut busy, mut congestion) = (0, 0);
@@ -338,6 +368,15 @@ async fn dial_wait(
     let mut indicated = false;
     let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
     let mut live = started;
+    // `m` and `r` tell the caller at once (app_dial indicates before waiting).
+    if started > 0 && (moh || opts.ring) {
+        indicated = true;
+        chan.indicate(if moh {
+            crate::channel::Indication::Progress
+        } else {
+            crate::channel::Indication::Ringing
+        });
+    }
     while live > 0 {
         let sleep = async {
             match deadline {
@@ -460,7 +499,15 @@ async fn dial_wait(
         chan.name,
         bridge
     );
+    // `L(x)`: the call lasts at most x ms; then the callee is hung up.
+    let limit = opts.limit.map(|l| tokio::time::Instant::now() + l);
     let callee_ended = loop {
+        let expire = async {
+            match limit {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending::<()>().await,
+            }
+        };
         tokio::select! {
             ev = rx.recv() => match ev {
                 Some((i, DialEvent::Hangup)) if i == w => break true,
@@ -470,6 +517,10 @@ async fn dial_wait(
             _ = chan.handle.hungup() => {
                 hang_leg(pbx, core, &wid);
                 break false;
+            }
+            _ = expire => {
+                hang_leg(pbx, core, &wid);
+                break true;
             }
         }
     };
@@ -490,7 +541,47 @@ async fn dial_wait(
         second,
         bridge
     );
+    // `g`: the caller goes on in the dialplan when the other side ended the call.
+    if opts.go_on && !chan.check_hangup() {
+        return AppResult::Continue;
+    }
     AppResult::Hangup
+}
+
+/// The Dial options this build acts on (the others are parsed and accepted).
+#[derive(Debug, Default)]
+struct DialOpts {
+    /// `m`: music on hold (a 183) while the callees ring.
+    moh: bool,
+    /// `r`: ringing indicated to the caller at once.
+    ring: bool,
+    /// `g`: go on in the dialplan when the callee hangs up.
+    go_on: bool,
+    /// `L(x[:y[:z]])`: the call's time limit.
+    limit: Option<std::time::Duration>,
+}
+
+impl DialOpts {
+    fn from(opts: &[(char, Option<String>)]) -> DialOpts {
+        let mut d = DialOpts::default();
+        for (c, arg) in opts {
+            match c {
+                'm' => d.moh = true,
+                'r' => d.ring = true,
+                'g' => d.go_on = true,
+                'L' => {
+                    d.limit = arg
+                        .as_deref()
+                        .and_then(|a| a.split(':').next())
+                        .and_then(|x| x.trim().parse::<u64>().ok())
+                        .filter(|x| *x > 0)
+                        .map(std::time::Duration::from_millis)
+                }
+                _ => {}
+            }
+        }
+        d
+    }
 }
 
 #[cfg(test)]

@@ -67,9 +67,12 @@ static COMMANDS: &[Entry] = &[
     Entry { words: &["dialplan", "reload"], args: "", summary: "Reload extensions and *only* extensions", usage: "Usage: dialplan reload\n       reload extensions.conf without reloading any other\n       modules.  This command does not delete global variables\n       unless clearglobalvars is set to yes in extensions.conf\n", handler: cmd_dialplan_reload },
     Entry { words: &["dialplan", "show"], args: "", summary: "Show dialplan", usage: "Usage: dialplan show [[exten@]context]\n       Show dialplan\n", handler: cmd_dialplan_show },
     Entry { words: &["sip", "reload"], args: "", summary: "Reload SIP configuration", usage: "Usage: sip reload\n       Reloads SIP configuration from sip.conf\n", handler: cmd_reload_sip },
+    Entry { words: &["sip", "set", "debug"], args: "{on|off|ip|peer}", summary: "Enable/Disable SIP debugging", usage: "Usage: sip set debug {off|on|ip addr[:port]|peer peername}\n       Globally disables dumping of SIP packets,\n       or enables it either globally or for a (single)\n       IP address or registered peer.\n", handler: cmd_sip_debug },
+    Entry { words: &["sip", "show", "channels"], args: "", summary: "List active SIP channels or subscriptions", usage: "Usage: sip show channels\n       Lists all currently active SIP calls (dialogs).\nUsage: sip show subscriptions\n       Lists active SIP subscriptions.\n", handler: cmd_sip_channels },
     Entry { words: &["sip", "show", "peer"], args: "", summary: "Show details on specific SIP peer", usage: "Usage: sip show peer <name> [load]\n       Shows all details on one SIP peer and the current status.\n       Option \"load\" forces lookup of peer in realtime storage.\n", handler: cmd_sip_peer },
     Entry { words: &["sip", "show", "peers"], args: "", summary: "List defined SIP peers", usage: "Usage: sip show peers [like <pattern>]\n       Lists all known SIP peers.\n", handler: cmd_sip_peers },
     Entry { words: &["sip", "show", "registry"], args: "", summary: "List SIP registration status", usage: "Usage: sip show registry\n       Lists all registration requests and status.\n", handler: cmd_sip_registry },
+    Entry { words: &["sip", "show", "settings"], args: "", summary: "Show SIP global settings", usage: "Usage: sip show settings\n       Provides detailed list of the configuration of the SIP channel.\n", handler: cmd_sip_settings },
     Entry { words: &["sip", "show", "users"], args: "", summary: "List defined SIP users", usage: "Usage: sip show users [like <pattern>]\n       Lists all known SIP users.\n", handler: cmd_sip_users },
     Entry { words: &["help"], args: "", summary: "Display help list, or specific help on a command", usage: "Usage: help [topic]\n       When called with a topic as an argument, displays usage\n       information on the given command. If called without a\n       topic, it provides a list of commands.\n", handler: cmd_help },
 ];
@@ -188,6 +191,16 @@ pub fn complete(pbx: &Pbx, line: &str) -> Vec<String> {
             out.extend(["concise", "verbose", "count"].map(String::from))
         }
         ["core", "show", "uptime"] => out.push("seconds".into()),
+        ["sip", "set", "debug"] => out.extend(["on", "off", "ip", "peer"].map(String::from)),
+        ["sip", "set", "debug", "peer"] => out.extend(
+            pbx.config
+                .read()
+                .unwrap()
+                .sip
+                .peers
+                .iter()
+                .map(|p| p.name.value.clone()),
+        ),
         ["sip", "show", "peer"] => out.extend(
             pbx.config
                 .read()
@@ -758,6 +771,88 @@ fn cmd_sip_peers(ctx: &mut CliCtx, _w: &[&str]) -> Res {
 fn cmd_sip_users(ctx: &mut CliCtx, _w: &[&str]) -> Res {
     let cfg = ctx.pbx.config.read().unwrap().clone();
     ctx.out.push_str(&crate::sip::show::users(&cfg.sip));
+    Res::Ok
+}
+
+fn cmd_sip_settings(ctx: &mut CliCtx, w: &[&str]) -> Res {
+    if w.len() != 3 {
+        return Res::Usage;
+    }
+    let cfg = ctx.pbx.config.read().unwrap().clone();
+    ctx.out
+        .push_str(&crate::sip::settings::settings(ctx.pbx, &cfg.sip));
+    Res::Ok
+}
+
+fn cmd_sip_channels(ctx: &mut CliCtx, w: &[&str]) -> Res {
+    if w.len() != 3 {
+        return Res::Usage;
+    }
+    ctx.out.push_str(&crate::sip::show::channels(ctx.pbx));
+    Res::Ok
+}
+
+/// `sip set debug on|off|ip addr[:port]|peer name`, with chan_sip's answers.
+fn cmd_sip_debug(ctx: &mut CliCtx, w: &[&str]) -> Res {
+    use crate::sip::transport::SipDebug;
+    let sip = &ctx.pbx.sip;
+    let was = *sip.debug.lock().unwrap() != SipDebug::Off;
+    match w.get(3..).unwrap_or(&[]) {
+        [on] if on.eq_ignore_ascii_case("on") => {
+            sip.set_debug(SipDebug::On);
+            let _ = writeln!(
+                ctx.out,
+                "SIP Debugging {}enabled",
+                if was { "re-" } else { "" }
+            );
+        }
+        [off] if off.eq_ignore_ascii_case("off") => {
+            sip.set_debug(SipDebug::Off);
+            ctx.out.push_str("SIP Debugging Disabled\n");
+        }
+        [ip, addr] if ip.eq_ignore_ascii_case("ip") => {
+            let parsed = addr
+                .parse::<std::net::SocketAddr>()
+                .map(|a| (a.ip(), Some(a.port())))
+                .or_else(|_| addr.parse::<std::net::IpAddr>().map(|a| (a, None)))
+                .ok()
+                .or_else(|| {
+                    std::net::ToSocketAddrs::to_socket_addrs(&(*addr, 0))
+                        .ok()
+                        .and_then(|mut a| a.next())
+                        .map(|a| (a.ip(), None))
+                });
+            let Some((ip, port)) = parsed else {
+                return Res::Usage;
+            };
+            sip.set_debug(SipDebug::Ip(ip, port));
+            let _ = writeln!(ctx.out, "SIP Debugging Enabled for IP: {ip}");
+        }
+        [peer, name] if peer.eq_ignore_ascii_case("peer") => {
+            let known = ctx.pbx.config.read().unwrap().sip.peer(name).is_some();
+            if !known {
+                let _ = writeln!(ctx.out, "No such peer '{name}'");
+                return Res::Ok;
+            }
+            let addr = sip
+                .registrar
+                .lock()
+                .unwrap()
+                .regs
+                .get(*name)
+                .map(|r| r.addr);
+            match addr {
+                Some(a) => {
+                    sip.set_debug(SipDebug::Ip(a.ip(), Some(a.port())));
+                    let _ = writeln!(ctx.out, "SIP Debugging Enabled for IP: {}", a.ip());
+                }
+                None => {
+                    let _ = writeln!(ctx.out, "Unable to get IP address of peer '{name}'");
+                }
+            }
+        }
+        _ => return Res::Usage,
+    }
     Res::Ok
 }
 

@@ -145,6 +145,8 @@ struct Call {
     contact: String,
     cseq: u32,
     _rtp: Option<std::net::UdpSocket>,
+    /// The peer whose call-limit counter this call holds.
+    limited: Option<String>,
 }
 
 /// chan_sip's `hangup_cause2sip`; None means `603 Declined`.
@@ -190,6 +192,10 @@ pub struct Core {
     routes: std::sync::Mutex<HashMap<IpAddr, IpAddr>>,
     /// TCP connections by the far address: what we send there goes on the connection.
     tcp: HashMap<SocketAddr, mpsc::UnboundedSender<Vec<u8>>>,
+    /// Far addresses whose Via asked for rport (only kept while `sip set debug` is on).
+    rport_seen: std::collections::HashSet<SocketAddr>,
+    /// Dialogs begun, for `sip show channels` order.
+    dialog_order: u64,
 }
 
 impl Core {
@@ -216,6 +222,8 @@ impl Core {
             last_qualify: None,
             routes: std::sync::Mutex::new(HashMap::new()),
             tcp: HashMap::new(),
+            rport_seen: std::collections::HashSet::new(),
+            dialog_order: 0,
         }
     }
 
@@ -224,6 +232,58 @@ impl Core {
         self.rng ^= self.rng >> 7;
         self.rng ^= self.rng << 17;
         (self.rng >> 16) as u32
+    }
+
+    /// A call begins: a row of `sip show channels`.
+    fn dialog_begin(
+        &mut self,
+        id: &str,
+        addr: IpAddr,
+        user: &str,
+        payloads: &[u8],
+        last: &str,
+        peer: &str,
+    ) {
+        self.dialog_order += 1;
+        let names: Vec<&str> = payloads
+            .iter()
+            .filter_map(|p| match p {
+                0 => Some("ulaw"),
+                8 => Some("alaw"),
+                _ => None,
+            })
+            .collect();
+        let format = if names.is_empty() {
+            "(nothing)".to_string()
+        } else {
+            format!("({})", names.join("|"))
+        };
+        self.pbx.sip.dialogs.lock().unwrap().insert(
+            id.to_string(),
+            super::transport::DialogRow {
+                order: self.dialog_order,
+                addr,
+                user: user.to_string(),
+                format,
+                hold: false,
+                last: last.to_string(),
+                peer: peer.to_string(),
+            },
+        );
+    }
+
+    fn dialog_end(&self, id: &str) {
+        self.pbx.sip.dialogs.lock().unwrap().remove(id);
+    }
+
+    /// An outgoing call is over for us: its transaction key, its `sip show channels` row and
+    /// its place in the peer's call counter go with it.
+    fn out_remove(&mut self, id: &str) -> Option<OutCall> {
+        let o = self.out.remove(id)?;
+        self.out_keys.remove(&o.key);
+        self.dialog_end(id);
+        self.pbx.sip.call_ended(&o.peer);
+        Some(o)
     }
 
     /// Run until the event channel closes.
@@ -321,13 +381,63 @@ impl Core {
     }
 
     async fn send(&mut self, msg: &Message, to: SocketAddr) {
+        let bytes = msg.to_bytes();
+        if self.pbx.sip.debug_for(to) {
+            self.trace_out(msg, &bytes, to);
+        }
         if let Some(w) = self.tcp.get(&to) {
-            if w.send(msg.to_bytes()).is_ok() {
+            if w.send(bytes.clone()).is_ok() {
                 return;
             }
             self.tcp.remove(&to);
         }
-        let _ = self.sock.send_to(&msg.to_bytes(), to).await;
+        let _ = self.sock.send_to(&bytes, to).await;
+    }
+
+    /// `sip set debug`: what goes out, as chan_sip prints it (responses framed with
+    /// `<--- Transmitting ... --->`, requests as `Transmitting ... to addr:`).
+    fn trace_out(&self, msg: &Message, bytes: &[u8], to: SocketAddr) {
+        let nat = if self.rport_seen.contains(&to)
+            || self
+                .pbx
+                .config
+                .read()
+                .unwrap()
+                .sip
+                .general
+                .nat()
+                .force_rport
+        {
+            "NAT"
+        } else {
+            "no NAT"
+        };
+        let text = String::from_utf8_lossy(bytes);
+        match &msg.start {
+            StartLine::Response { .. } => {
+                let reliable = msg.code().is_some_and(|c| c >= 200)
+                    && msg
+                        .cseq()
+                        .is_some_and(|c| c.1.eq_ignore_ascii_case("INVITE"));
+                crate::logger::verb(
+                    0,
+                    &format!(
+                        "\n<--- {}Transmitting ({nat}) to {to} --->\n{text}\n<------------>",
+                        if reliable { "Reliably " } else { "" }
+                    ),
+                );
+            }
+            StartLine::Request { method, .. } => {
+                let reliable = !method.eq_ignore_ascii_case("ACK");
+                crate::logger::verb(
+                    0,
+                    &format!(
+                        "{}Transmitting ({nat}) to {to}:\n{text}\n---",
+                        if reliable { "Reliably " } else { "" }
+                    ),
+                );
+            }
+        }
     }
 
     async fn process(&mut self, outs: Vec<Output>) {
@@ -378,7 +488,7 @@ impl Core {
                         continue;
                     }
                     if let Some(id) = self.out_keys.remove(&key) {
-                        if let Some(o) = self.out.remove(&id) {
+                        if let Some(o) = self.out_remove(&id) {
                             let _ = o.reply.send((o.idx, DialEvent::Failed(408)));
                         }
                     }
@@ -386,6 +496,7 @@ impl Core {
                 Output::Stray { msg, .. } => {
                     if msg.method() == Some("ACK") {
                         if let Some(id) = msg.call_id() {
+                            self.pbx.sip.dialog_last(id, "Rx", "ACK");
                             if let Some(c) = self.calls.get_mut(id) {
                                 c.ok = None;
                             }
@@ -820,6 +931,7 @@ impl Core {
         inv.add_header("Allow", super::registrar::ALLOW);
         inv.add_header("Supported", super::registrar::SUPPORTED);
         inv.add_header("Content-Type", "application/sdp");
+        self.dialog_begin(&call_id, to.ip(), &peer, &allowed, "Init: INVITE", &peer);
         let _ = reply.send((idx, DialEvent::Created(call_id.clone(), name)));
         let (key, outs) = self
             .layer
@@ -886,8 +998,7 @@ impl Core {
                     "Authorization"
                 };
                 let Some(challenge) = msg.header(hname).map(str::to_string) else {
-                    let o = self.out.remove(id).unwrap();
-                    self.out_keys.remove(&o.key);
+                    let o = self.out_remove(id).unwrap();
                     let _ = o.reply.send((o.idx, DialEvent::Failed(code)));
                     return;
                 };
@@ -937,8 +1048,7 @@ impl Core {
                 self.process(outs).await;
             }
             _ => {
-                let o = self.out.remove(id).unwrap();
-                self.out_keys.remove(&o.key);
+                let o = self.out_remove(id).unwrap();
                 let _ = o.reply.send((o.idx, DialEvent::Failed(code)));
             }
         }
@@ -968,12 +1078,12 @@ impl Core {
         ack.add_header("To", resp.header("To").unwrap_or(""));
         ack.add_header("Call-ID", id);
         ack.add_header("CSeq", format!("{cseq} ACK"));
+        self.pbx.sip.dialog_last(id, "Tx", "ACK");
         self.send(&ack, to).await;
     }
 
     async fn dial_hangup(&mut self, id: &str) {
-        let Some(o) = self.out.remove(id) else { return };
-        self.out_keys.remove(&o.key);
+        let Some(o) = self.out_remove(id) else { return };
         let mut req = Message {
             start: StartLine::Request {
                 method: String::new(),
@@ -1037,9 +1147,40 @@ impl Core {
     }
 
     async fn on_packet(&mut self, bytes: Vec<u8>, src: SocketAddr, transport: Transport) {
+        if self.pbx.sip.debug_for(src) {
+            crate::logger::verb(
+                0,
+                &format!(
+                    "\n<--- SIP read from {}:{src} --->\n{}\n<------------->",
+                    if transport == Transport::Tcp {
+                        "TCP"
+                    } else {
+                        "UDP"
+                    },
+                    String::from_utf8_lossy(&bytes)
+                ),
+            );
+        }
         let Ok((msg, _)) = Message::parse(&bytes, false) else {
             return;
         };
+        if self
+            .pbx
+            .sip
+            .debug_any
+            .load(std::sync::atomic::Ordering::Relaxed)
+            && msg.header("Via").is_some_and(|v| {
+                v.split(';').any(|p| {
+                    p.trim().eq_ignore_ascii_case("rport")
+                        || p.trim().to_ascii_lowercase().starts_with("rport=")
+                })
+            })
+        {
+            if self.rport_seen.len() > 10_000 {
+                self.rport_seen.clear();
+            }
+            self.rport_seen.insert(src);
+        }
         if let StartLine::Request { .. } = msg.start {
             if msg.header("Via").is_none() {
                 return;
@@ -1062,6 +1203,9 @@ impl Core {
     async fn on_request(&mut self, key: Key, msg: Message, from: SocketAddr) {
         let method = msg.method().unwrap_or("").to_ascii_uppercase();
         let server = self.server();
+        if let Some(id) = msg.call_id() {
+            self.pbx.sip.dialog_last(id, "Rx", &method);
+        }
         match method.as_str() {
             "REGISTER" | "OPTIONS" => {
                 let resp = super::transport::non_invite_response(&self.pbx, &msg, from, &method);
@@ -1070,8 +1214,7 @@ impl Core {
             "INVITE" => self.on_invite(key, msg, from).await,
             "BYE" => {
                 let id = msg.call_id().unwrap_or("").to_string();
-                if let Some(o) = self.out.remove(&id) {
-                    self.out_keys.remove(&o.key);
+                if let Some(o) = self.out_remove(&id) {
                     let _ = o.reply.send((o.idx, DialEvent::Hangup));
                     let r = response(&msg, 200, "OK", None, from, &server);
                     self.respond(&key, r).await;
@@ -1226,6 +1369,8 @@ impl Core {
         let peer = by_name.or(by_ip);
         let context;
         let peer_name;
+        // The peer whose call counter this call holds (call-limit).
+        let mut limited: Option<String> = None;
         match peer {
             Some(p) => {
                 let insecure = p.insecure(g);
@@ -1273,6 +1418,30 @@ impl Core {
                 }
                 context = p.context(g).to_string();
                 peer_name = p.name.value.clone();
+                let limit = p.call_limit.as_ref().map(|l| l.value).unwrap_or(0);
+                if limit > 0 {
+                    if !self.pbx.sip.call_started(&peer_name, limit as u32) {
+                        crate::logger::notice(
+                            "chan_sip.c",
+                            &format!("Call from peer '{peer_name}' rejected due to usage limit of {limit}"),
+                        );
+                        crate::logger::notice(
+                            "chan_sip.c",
+                            &format!("Failed to place call for device {peer_name}, too many calls"),
+                        );
+                        let r = response(
+                            &msg,
+                            480,
+                            "Temporarily Unavailable (Call limit) ",
+                            Some(&tag),
+                            src,
+                            &server,
+                        );
+                        self.respond(&key, r).await;
+                        return;
+                    }
+                    limited = Some(peer_name.clone());
+                }
             }
             None => {
                 crate::verb!(3, "No matching peer for '{}' from '{}'", from_user, src);
@@ -1416,7 +1585,17 @@ impl Core {
                 contact,
                 cseq: 101,
                 _rtp: rtp,
+                limited: limited.clone(),
             },
+        );
+        let guest = peer.is_none();
+        self.dialog_begin(
+            &call_id,
+            src.ip(),
+            &from_user,
+            &payloads,
+            "Rx: INVITE",
+            if guest { "<guest>" } else { &peer_name },
         );
         let pbx = self.pbx.clone();
         tokio::spawn(async move {
@@ -1487,6 +1666,10 @@ impl Core {
         let Some(c) = self.calls.remove(id) else {
             return;
         };
+        self.dialog_end(id);
+        if let Some(p) = &c.limited {
+            self.pbx.sip.call_ended(p);
+        }
         match c.state {
             State::Early => {
                 let (code, reason) = cause_to_sip(cause).unwrap_or((603, "Declined"));

@@ -8,6 +8,7 @@ pub mod digest;
 pub mod message;
 pub mod registrar;
 pub mod sdp;
+pub mod settings;
 pub mod show;
 pub mod transaction;
 pub mod transport;

@@ -327,3 +327,42 @@ pub fn peer(pbx: &Pbx, sip: &SipConf, name: &str) -> String {
     );
     o
 }
+
+/// `sip show channels`: the calls in progress (chan_sip lists every dialog; zvezda's
+/// dialogs are its calls).
+pub fn channels(pbx: &Pbx) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "{:<15.15}  {:<15.15}  {:<15.15}  {:<15.15}  {:<7.7}  {:<15.15} {:<10.10} {:<10.10}",
+        "Peer", "User/ANR", "Call ID", "Format", "Hold", "Last Message", "Expiry", "Peer"
+    );
+    let mut rows: Vec<(String, crate::sip::transport::DialogRow)> = pbx
+        .sip
+        .dialogs
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    rows.sort_by_key(|r| r.1.order);
+    for (id, d) in &rows {
+        let user = if d.user.is_empty() { "(None)" } else { &d.user };
+        let _ = writeln!(
+            o,
+            "{:<15.15}  {:<15.15}  {:<15.15}  {:<15.15}  {:<3.3} {:<3.3}  {:<15.15} {:<10.10} {:<10.10}",
+            d.addr.to_string(),
+            user,
+            id,
+            d.format,
+            if d.hold { "Yes" } else { "No" },
+            "",
+            d.last,
+            "",
+            d.peer
+        );
+    }
+    let n = rows.len();
+    let _ = writeln!(o, "{n} active SIP dialog{}", if n == 1 { "" } else { "s" });
+    o
+}

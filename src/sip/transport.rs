@@ -193,6 +193,94 @@ pub struct SipState {
     pub registrar: Mutex<super::registrar::Registrar>,
     pub cache: Mutex<ResponseCache>,
     pub bound: Mutex<Vec<SocketAddr>>,
+    /// The calls in progress, as `sip show channels` lists them (by Call-ID).
+    pub dialogs: Mutex<HashMap<String, DialogRow>>,
+    /// `sip set debug`: off, on for everyone, or on for one address.
+    pub debug: Mutex<SipDebug>,
+    /// A lock-free look at `debug` for every message.
+    pub debug_any: std::sync::atomic::AtomicBool,
+    /// Calls in use per peer (`call-limit`), in and out.
+    pub inuse: Mutex<HashMap<String, u32>>,
+}
+
+/// One row of `sip show channels`.
+#[derive(Clone, Debug)]
+pub struct DialogRow {
+    /// Creation order (the table lists dialogs in the order they began).
+    pub order: u64,
+    pub addr: std::net::IpAddr,
+    /// The user (peer name or caller number).
+    pub user: String,
+    /// The channel's formats, `(alaw)`.
+    pub format: String,
+    pub hold: bool,
+    /// `Rx: INVITE`, `Tx: BYE`, `Init: INVITE`.
+    pub last: String,
+    /// The peer, or `<guest>`.
+    pub peer: String,
+}
+
+/// What `sip set debug` asked for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SipDebug {
+    #[default]
+    Off,
+    On,
+    Ip(std::net::IpAddr, Option<u16>),
+}
+
+impl SipState {
+    /// Is SIP debugging on for messages to or from `addr`?
+    pub fn debug_for(&self, addr: SocketAddr) -> bool {
+        if !self.debug_any.load(std::sync::atomic::Ordering::Relaxed) {
+            return false;
+        }
+        match *self.debug.lock().unwrap() {
+            SipDebug::Off => false,
+            SipDebug::On => true,
+            SipDebug::Ip(ip, port) => ip == addr.ip() && port.is_none_or(|p| p == addr.port()),
+        }
+    }
+    pub fn set_debug(&self, d: SipDebug) {
+        *self.debug.lock().unwrap() = d;
+        self.debug_any
+            .store(d != SipDebug::Off, std::sync::atomic::Ordering::Relaxed);
+    }
+    /// A call to or from `peer` begins: false (and nothing counted) when the peer already
+    /// has `limit` calls (`call-limit`; 0 = no limit, counted all the same).
+    pub fn call_started(&self, peer: &str, limit: u32) -> bool {
+        let mut m = self.inuse.lock().unwrap();
+        let n = m.entry(peer.to_string()).or_insert(0);
+        if limit > 0 && *n >= limit {
+            return false;
+        }
+        *n += 1;
+        true
+    }
+    /// A call counted by [`call_started`](Self::call_started) ended.
+    pub fn call_ended(&self, peer: &str) {
+        let mut m = self.inuse.lock().unwrap();
+        if let Some(n) = m.get_mut(peer) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                m.remove(peer);
+            }
+        }
+    }
+    /// Calls in progress to or from `peer`.
+    pub fn calls_of(&self, peer: &str) -> u32 {
+        self.inuse.lock().unwrap().get(peer).copied().unwrap_or(0)
+    }
+
+    /// Note the last message of a dialog (`sip show channels`).
+    pub fn dialog_last(&self, call_id: &str, dir: &str, method: &str) {
+        if let Some(d) = self.dialogs.lock().unwrap().get_mut(call_id) {
+            d.last.clear();
+            d.last.push_str(dir);
+            d.last.push_str(": ");
+            d.last.push_str(method);
+        }
+    }
 }
 
 impl SipState {
@@ -204,6 +292,10 @@ impl SipState {
             registrar: Mutex::new(super::registrar::Registrar::new(server)),
             cache: Mutex::new(ResponseCache::default()),
             bound: Mutex::new(Vec::new()),
+            dialogs: Mutex::new(HashMap::new()),
+            debug: Mutex::new(SipDebug::Off),
+            debug_any: std::sync::atomic::AtomicBool::new(false),
+            inuse: Mutex::new(HashMap::new()),
         }
     }
 }

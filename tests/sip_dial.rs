@@ -1,0 +1,195 @@
+//! Dial to SIP phones beyond the plain call: options `r`, `g`, `L`; chan_sip's `call-limit`
+//! (incoming 480, outgoing "Couldn't call"); `sip show channels` during a call and
+//! `sip set debug` printing the messages as chan_sip does. Real UDP on 127.0.0.1.
+
+mod support;
+
+use std::time::Duration;
+use support::phone::Phone;
+use support::{free_port, Server};
+
+/// Phones 1001, 1002, 1003 (secret 1234) in `office`, 1001 and 1002 with `call-limit=1`.
+fn office(port: u16, extensions: &str) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let mut sip = format!("[general]\nbindaddr=127.0.0.1\nbindport={port}\nallowguest=no\n");
+    for (p, limit) in [
+        ("1001", "call-limit=1\n"),
+        ("1002", "call-limit=1\n"),
+        ("1003", ""),
+    ] {
+        sip.push_str(&format!(
+            "[{p}]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=office\ndisallow=all\nallow=alaw\n{limit}"
+        ));
+    }
+    std::fs::write(d.path().join("sip.conf"), sip).unwrap();
+    std::fs::write(d.path().join("extensions.conf"), extensions).unwrap();
+    d
+}
+
+fn trace(s: &Server) -> String {
+    std::thread::sleep(Duration::from_millis(150));
+    s.lines.lock().unwrap().join("\n")
+}
+
+#[test]
+fn ringing_at_once_go_on_after_the_time_limit() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "[office]\nexten => 2000,1,Dial(SIP/1002,10,rgL(1000))\n\
+         same => n,NoOp(after ${DIALSTATUS})\nsame => n,Hangup()\n",
+    );
+    let s = Server::start(dir.path());
+    let b = Phone::new(port);
+    assert_eq!(b.register("1002", "1234").code(), Some(200));
+    // 1002 rings for 300 ms, then answers.
+    let callee = b.callee(
+        &[180, 200],
+        Duration::from_millis(300),
+        Duration::from_secs(5),
+    );
+    let a = Phone::new(port);
+    let (seen, ok) = a.call("2000", "rg", "1234");
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    assert_eq!(seen, vec![100, 180, 200], "`r` rings the caller at once");
+    a.ack(&ok, "2000", "rg", 2, false);
+    // L(1000): a second later 1002 gets the BYE; `g` goes on, then Hangup() sends the caller a BYE.
+    let t0 = std::time::Instant::now();
+    let got = callee.join().unwrap();
+    assert_eq!(got, vec!["INVITE", "ACK", "BYE"]);
+    assert!(
+        t0.elapsed() >= Duration::from_millis(700),
+        "{:?}",
+        t0.elapsed()
+    );
+    let bye = a.recv();
+    assert_eq!(bye.method(), Some("BYE"));
+    s.wait_idle();
+    let t = trace(&s);
+    assert!(
+        t.contains("Executing [2000@office:2] NoOp(\"SIP/1001-00000000\", \"after ANSWER\")"),
+        "{t}"
+    );
+}
+
+#[test]
+fn call_limit_refuses_in_and_out_and_channels_lists_the_call() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "[office]\nexten => _100X,1,Dial(SIP/${EXTEN},10)\n\
+         same => n,NoOp(status ${DIALSTATUS} cause ${HANGUPCAUSE})\nsame => n,Hangup()\n",
+    );
+    let s = Server::start(dir.path());
+    let b = Phone::new(port);
+    assert_eq!(b.register("1002", "1234").code(), Some(200));
+    let callee = b.callee(&[200], Duration::ZERO, Duration::from_secs(8));
+    // 1001 -> 1002, answered and held.
+    let a = Phone::new(port);
+    let (seen, ok) = a.call("1002", "first", "1234");
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    a.ack(&ok, "1002", "first", 2, false);
+    std::thread::sleep(Duration::from_millis(200));
+    let chans = s.rx("sip show channels");
+    let lines: Vec<&str> = chans.lines().collect();
+    assert_eq!(lines.len(), 4, "{chans}");
+    assert!(
+        lines[1].starts_with("127.0.0.1        1001             first            (alaw)           No       Rx: ACK                    1001"),
+        "{chans}"
+    );
+    assert!(
+        lines[2].contains("(alaw)") && lines[2].ends_with("1002      "),
+        "{chans}"
+    );
+    assert!(lines[2].contains("Tx: ACK"), "{chans}");
+    assert_eq!(lines[3], "2 active SIP dialogs");
+    // 1001 again while its call is up: call-limit=1 refuses it.
+    let (seen, r) = a.call("1003", "second", "1234");
+    assert_eq!(r.code(), Some(480), "{seen:?}");
+    assert!(
+        matches!(&r.start, zvezda::sip::message::StartLine::Response { reason, .. } if reason.starts_with("Temporarily Unavailable (Call limit)")),
+        "{:?}",
+        r.start
+    );
+    a.bye(&ok, "1002", "first");
+    assert_eq!(callee.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
+    s.wait_idle();
+    let t = trace(&s);
+    assert!(
+        t.contains("NOTICE[")
+            && t.contains("Call from peer '1001' rejected due to usage limit of 1"),
+        "{t}"
+    );
+    assert!(
+        t.contains("Failed to place call for device 1001, too many calls"),
+        "{t}"
+    );
+    assert_eq!(
+        s.rx("sip show channels").lines().last(),
+        Some("0 active SIP dialogs")
+    );
+}
+
+#[test]
+fn outgoing_call_limit_and_sip_debug() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "[office]\nexten => 1002,1,Dial(SIP/1002,10)\nsame => n,Hangup()\n\
+         exten => 2002,1,Dial(SIP/1002,10)\n\
+         same => n,NoOp(status ${DIALSTATUS} cause ${HANGUPCAUSE})\nsame => n,Hangup()\n",
+    );
+    let s = Server::start(dir.path());
+    let b = Phone::new(port);
+    assert_eq!(b.register("1002", "1234").code(), Some(200));
+    assert_eq!(s.rx("sip set debug on"), "SIP Debugging enabled\n");
+    assert_eq!(s.rx("sip set debug on"), "SIP Debugging re-enabled\n");
+    let callee = b.callee(&[200], Duration::ZERO, Duration::from_secs(8));
+    let a = Phone::new(port);
+    let (_, ok) = a.call("1002", "held", "1234");
+    assert_eq!(ok.code(), Some(200));
+    a.ack(&ok, "1002", "held", 2, false);
+    assert_eq!(s.rx("sip set debug off"), "SIP Debugging Disabled\n");
+    std::thread::sleep(Duration::from_millis(100));
+    // 1003 (no limit) dials 1002 (limit 1, in a call): refused before any INVITE.
+    let c = Phone::new(port);
+    let uri = format!("sip:2002@127.0.0.1:{port}");
+    let inv = c
+        .invite("2002", "busy", 1, None)
+        .replace("sip:1001@", "sip:1003@");
+    c.send(&inv);
+    let mut seen = Vec::new();
+    let ch = c.final_response(&mut seen);
+    c.ack(&ch, "2002", "busy", 1, true);
+    let auth = support::digest_answer(&ch, "1003", "1234", "INVITE", &uri);
+    c.send(
+        &c.invite("2002", "busy", 2, Some(&auth))
+            .replace("sip:1001@", "sip:1003@"),
+    );
+    let mut seen = Vec::new();
+    let f = c.final_response(&mut seen);
+    // Hangup() after a failed Dial keeps its cause (17): 486, as chan_sip answers.
+    assert_eq!(f.code(), Some(486), "{seen:?}");
+    a.bye(&ok, "1002", "held");
+    assert_eq!(callee.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
+    s.wait_idle();
+    let t = trace(&s);
+    for want in [
+        "Call to peer '1002' rejected due to usage limit of 1",
+        "    -- Couldn't call SIP/1002",
+        "  == Everyone is busy/congested at this time (0:0/0/0)",
+        "NoOp(\"SIP/1003-00000002\", \"status CHANUNAVAIL cause 17\")",
+        // The debug trace while it was on: what came in and what went out.
+        "<--- SIP read from UDP:127.0.0.1:",
+        "<------------->",
+        "<--- Transmitting (NAT) to 127.0.0.1:",
+        "<------------>",
+        "Reliably Transmitting (NAT) to 127.0.0.1:",
+        "INVITE sip:1002@127.0.0.1:",
+    ] {
+        assert!(t.contains(want), "missing {want:?} in\n{t}");
+    }
+    // Off means off: the BYE of the end of the call is not printed.
+    let after = t.rsplit("<------------").next().unwrap_or("");
+    assert!(!after.contains("BYE sip:"), "{after}");
+}

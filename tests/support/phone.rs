@@ -1,0 +1,206 @@
+//! A scripted SIP phone for tests: UDP on 127.0.0.1, the requests the recorded SIPp phones
+//! send (INVITE with SDP, digest answer without qop, ACK, BYE, REGISTER), and a callee that
+//! rings and answers whatever INVITE comes.
+
+use super::digest_answer;
+use std::net::UdpSocket;
+use std::time::Duration;
+use zvezda::sip::message::Message;
+
+pub const SDP: &str = "v=0\r\no=uac 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 16182 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
+
+pub struct Phone {
+    pub sock: UdpSocket,
+    pub server: String,
+    pub port: u16,
+}
+
+impl Phone {
+    pub fn new(port: u16) -> Phone {
+        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        Phone {
+            sock,
+            server: format!("127.0.0.1:{port}"),
+            port,
+        }
+    }
+
+    pub fn send(&self, s: &str) {
+        self.sock.send_to(s.as_bytes(), &self.server).unwrap();
+    }
+
+    pub fn recv(&self) -> Message {
+        let mut buf = [0u8; 8192];
+        let (n, _) = self
+            .sock
+            .recv_from(&mut buf)
+            .expect("a message from zvezda");
+        Message::parse(&buf[..n], false).unwrap().0
+    }
+
+    /// The next final response (provisionals collected).
+    pub fn final_response(&self, seen: &mut Vec<u16>) -> Message {
+        loop {
+            let m = self.recv();
+            let c = m.code().expect("a response");
+            seen.push(c);
+            if c >= 200 {
+                return m;
+            }
+        }
+    }
+
+    pub fn invite(&self, to: &str, call: &str, cseq: u32, auth: Option<&str>) -> String {
+        let me = self.sock.local_addr().unwrap();
+        let mut s = format!(
+            "INVITE sip:{to}@127.0.0.1:{p} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-{call}-{cseq};rport\r\nMax-Forwards: 70\r\n\
+             From: \"Ivan\" <sip:1001@127.0.0.1:{p}>;tag={call}F\r\nTo: <sip:{to}@127.0.0.1:{p}>\r\nCall-ID: {call}\r\nCSeq: {cseq} INVITE\r\n\
+             Contact: <sip:1001@{me}>\r\nContent-Type: application/sdp\r\n",
+            p = self.port
+        );
+        if let Some(a) = auth {
+            s.push_str(&format!("Authorization: {a}\r\n"));
+        }
+        s.push_str(&format!("Content-Length: {}\r\n\r\n{SDP}", SDP.len()));
+        s
+    }
+
+    pub fn ack(&self, resp: &Message, to: &str, call: &str, cseq: u32, branch_of_invite: bool) {
+        let me = self.sock.local_addr().unwrap();
+        let branch = if branch_of_invite {
+            format!("z9hG4bK-{call}-{cseq}")
+        } else {
+            format!("z9hG4bK-{call}-{cseq}-ack")
+        };
+        self.send(&format!(
+            "ACK sip:{to}@127.0.0.1:{p} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch={branch};rport\r\nMax-Forwards: 70\r\n\
+             From: \"Ivan\" <sip:1001@127.0.0.1:{p}>;tag={call}F\r\nTo: {}\r\nCall-ID: {call}\r\nCSeq: {cseq} ACK\r\nContent-Length: 0\r\n\r\n",
+            resp.header("To").unwrap(),
+            p = self.port
+        ));
+    }
+
+    /// The caller hangs up call `call` (answered with `ok`) to `to`: BYE, CSeq 3.
+    pub fn bye(&self, ok: &Message, to: &str, call: &str) {
+        let me = self.sock.local_addr().unwrap();
+        self.send(&format!(
+            "BYE sip:{to}@127.0.0.1:{p} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-{call}-bye;rport\r\nFrom: \"Ivan\" <sip:1001@127.0.0.1:{p}>;tag={call}F\r\n\
+             To: {}\r\nCall-ID: {call}\r\nCSeq: 3 BYE\r\nContent-Length: 0\r\n\r\n",
+            ok.header("To").unwrap(),
+            p = self.port
+        ));
+    }
+
+    pub fn answer_challenge(&self, challenge: &Message, to: &str, pass: &str) -> String {
+        let uri = format!("sip:{to}@127.0.0.1:{}", self.port);
+        digest_answer(challenge, "1001", pass, "INVITE", &uri)
+    }
+
+    /// INVITE, 401, ACK, INVITE with auth: returns the codes seen and the final response.
+    pub fn call(&self, to: &str, call: &str, pass: &str) -> (Vec<u16>, Message) {
+        self.send(&self.invite(to, call, 1, None));
+        let mut seen = Vec::new();
+        let c = self.final_response(&mut seen);
+        assert_eq!(c.code(), Some(401), "the first INVITE is challenged");
+        assert!(!c.header("WWW-Authenticate").unwrap().contains("qop"));
+        self.ack(&c, to, call, 1, true);
+        let auth = self.answer_challenge(&c, to, pass);
+        self.send(&self.invite(to, call, 2, Some(&auth)));
+        let mut seen = Vec::new();
+        let f = self.final_response(&mut seen);
+        (seen, f)
+    }
+}
+
+impl Phone {
+    /// REGISTER as `user` (password `pass`) from this phone's socket: 401, then 200.
+    pub fn register(&self, user: &str, pass: &str) -> Message {
+        let me = self.sock.local_addr().unwrap();
+        let port = self.port;
+        let reg = |cseq: u32, auth: Option<String>| {
+            let mut m = format!(
+                "REGISTER sip:127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-r{user}{cseq};rport\r\nFrom: <sip:{user}@127.0.0.1:{port}>;tag=r\r\n\
+                 To: <sip:{user}@127.0.0.1:{port}>\r\nCall-ID: reg-{user}-{me}\r\nCSeq: {cseq} REGISTER\r\nContact: <sip:{user}@{me}>\r\nExpires: 3600\r\n"
+            );
+            if let Some(a) = auth {
+                m.push_str(&format!("Authorization: {a}\r\n"));
+            }
+            m.push_str("Content-Length: 0\r\n\r\n");
+            self.send(&m);
+            self.recv()
+        };
+        let c = reg(1, None);
+        let uri = format!("sip:127.0.0.1:{port}");
+        reg(2, Some(digest_answer(&c, user, pass, "REGISTER", &uri)))
+    }
+
+    /// A callee on another thread: every INVITE gets `codes` in order (e.g. `[180, 200]`,
+    /// `[486]`), `delay` apart, 200 with SDP; BYE is answered 200 and ends it. Returns the
+    /// methods received (until BYE, or `idle` without a message).
+    pub fn callee(
+        &self,
+        codes: &'static [u16],
+        delay: Duration,
+        idle: Duration,
+    ) -> std::thread::JoinHandle<Vec<String>> {
+        let bsock = self.sock.try_clone().unwrap();
+        bsock.set_read_timeout(Some(idle)).unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            let mut got = Vec::new();
+            loop {
+                let Ok((n, from)) = bsock.recv_from(&mut buf) else {
+                    return got;
+                };
+                let m = Message::parse(&buf[..n], false).unwrap().0;
+                let Some(method) = m.method().map(str::to_string) else {
+                    continue;
+                };
+                got.push(method.clone());
+                let reply = |code: u16, body: &str, to: &str| {
+                    let reason = match code {
+                        180 => "Ringing",
+                        183 => "Session Progress",
+                        200 => "OK",
+                        486 => "Busy Here",
+                        _ => "Whatever",
+                    };
+                    format!(
+                        "SIP/2.0 {code} {reason}\r\nVia: {}\r\nFrom: {}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: {}\r\nContact: <sip:callee@{}>\r\n{}Content-Length: {}\r\n\r\n{body}",
+                        m.header("Via").unwrap(),
+                        m.header("From").unwrap(),
+                        m.call_id().unwrap(),
+                        m.header("CSeq").unwrap(),
+                        bsock.local_addr().unwrap(),
+                        if body.is_empty() { "" } else { "Content-Type: application/sdp\r\n" },
+                        body.len()
+                    )
+                };
+                match method.as_str() {
+                    "INVITE" => {
+                        let to = format!("{};tag=callee", m.header("To").unwrap());
+                        for (i, code) in codes.iter().enumerate() {
+                            if i > 0 {
+                                std::thread::sleep(delay);
+                            }
+                            let body = if *code == 200 { SDP } else { "" };
+                            bsock
+                                .send_to(reply(*code, body, &to).as_bytes(), from)
+                                .unwrap();
+                        }
+                    }
+                    "BYE" | "CANCEL" => {
+                        bsock
+                            .send_to(reply(200, "", m.header("To").unwrap()).as_bytes(), from)
+                            .unwrap();
+                        if method == "BYE" {
+                            return got;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        })
+    }
+}

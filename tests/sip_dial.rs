@@ -193,3 +193,98 @@ fn outgoing_call_limit_and_sip_debug() {
     let after = t.rsplit("<------------").next().unwrap_or("");
     assert!(!after.contains("BYE sip:"), "{after}");
 }
+
+/// Hold and resume by re-INVITE on either leg: zvezda keeps the media and answers each
+/// re-INVITE itself (200 with its SDP, version + 1, direction answering the offer), and
+/// `sip show channels` shows who is on hold.
+#[test]
+fn re_invites_on_both_legs_are_answered() {
+    use zvezda::sip::message::Message;
+    let port = free_port();
+    let dir = office(port, "[office]\nexten => 1002,1,Dial(SIP/1002,10)\n");
+    let s = Server::start(dir.path());
+    let b = Phone::new(port);
+    assert_eq!(b.register("1002", "1234").code(), Some(200));
+    let a = Phone::new(port);
+    let reply = |m: &Message, code: u16, body: &str| {
+        format!(
+            "SIP/2.0 {code} OK\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=callee\r\nCall-ID: {}\r\nCSeq: {}\r\n\
+             Contact: <sip:1002@{}>\r\n{}Content-Length: {}\r\n\r\n{body}",
+            m.header("Via").unwrap(),
+            m.header("From").unwrap(),
+            m.header("To").unwrap(),
+            m.call_id().unwrap(),
+            m.header("CSeq").unwrap(),
+            b.sock.local_addr().unwrap(),
+            if body.is_empty() { "" } else { "Content-Type: application/sdp\r\n" },
+            body.len()
+        )
+    };
+    let caller = std::thread::spawn(move || {
+        let (seen, ok) = a.call("1002", "hold", "1234");
+        assert_eq!(ok.code(), Some(200), "{seen:?}");
+        a.ack(&ok, "1002", "hold", 2, false);
+        (a, ok)
+    });
+    // 1002 answers.
+    let inv = b.recv();
+    assert_eq!(inv.method(), Some("INVITE"));
+    b.send(&reply(&inv, 200, support::phone::SDP));
+    assert_eq!(b.recv().method(), Some("ACK"));
+    let (a, ok) = caller.join().unwrap();
+    // 1001 puts 1002 on hold.
+    let me = a.sock.local_addr().unwrap();
+    let hold_sdp = support::phone::SDP.replace(
+        "a=rtpmap:101 telephone-event/8000\r\n",
+        "a=rtpmap:101 telephone-event/8000\r\na=sendonly\r\n",
+    );
+    a.send(&format!(
+        "INVITE sip:1002@127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-hold-5;rport\r\nMax-Forwards: 70\r\n\
+         From: \"Ivan\" <sip:1001@127.0.0.1:{port}>;tag=holdF\r\nTo: {}\r\nCall-ID: hold\r\nCSeq: 5 INVITE\r\n\
+         Contact: <sip:1001@{me}>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{hold_sdp}",
+        ok.header("To").unwrap(),
+        hold_sdp.len()
+    ));
+    let r = a.recv();
+    assert_eq!(r.code(), Some(200));
+    let body = String::from_utf8_lossy(&r.body).into_owned();
+    assert!(body.contains("a=recvonly"), "{body}");
+    let first = String::from_utf8_lossy(&ok.body).into_owned();
+    let version = |sdp: &str| -> u64 {
+        sdp.lines()
+            .find(|l| l.starts_with("o="))
+            .unwrap()
+            .split(' ')
+            .nth(2)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(version(&body), version(&first) + 1);
+    a.ack(&r, "1002", "hold", 5, false);
+    let chans = s.rx("sip show channels");
+    let row = chans.lines().find(|l| l.contains(" hold ")).unwrap_or("");
+    assert!(row.contains("(alaw)           Yes"), "{chans}");
+    // 1002 re-INVITEs too (it was answered with zvezda's From tag in To).
+    let bme = b.sock.local_addr().unwrap();
+    let their_to = inv.header("From").unwrap();
+    b.send(&format!(
+        "INVITE {} SIP/2.0\r\nVia: SIP/2.0/UDP {bme};branch=z9hG4bK-b-re;rport\r\nMax-Forwards: 70\r\n\
+         From: {};tag=callee\r\nTo: {their_to}\r\nCall-ID: {}\r\nCSeq: 1 INVITE\r\nContact: <sip:1002@{bme}>\r\n\
+         Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{}",
+        inv.header("Contact").and_then(zvezda::sip::message::Uri::parse).unwrap(),
+        inv.header("To").unwrap(),
+        inv.call_id().unwrap(),
+        support::phone::SDP.len(),
+        support::phone::SDP
+    ));
+    let r2 = b.recv();
+    assert_eq!(r2.code(), Some(200), "{r2:?}");
+    assert!(String::from_utf8_lossy(&r2.body).contains("a=sendrecv"));
+    a.bye(&ok, "1002", "hold");
+    assert_eq!(a.recv().code(), Some(200));
+    let bye = b.recv();
+    assert_eq!(bye.method(), Some("BYE"));
+    s.wait_idle();
+}

@@ -456,3 +456,67 @@ fn trunk_registers_with_digest() {
         String::from_utf8_lossy(&done.stderr)
     );
 }
+
+/// SIP on IPv6 (`bindaddr=::1`): a phone on [::1] registers; Via gets `received`/`rport`
+/// with the IPv6 source, `sip show peers` shows the binding. The socket asked for a large
+/// receive buffer.
+#[test]
+fn register_over_ipv6() {
+    let port = free_port();
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("sip.conf"),
+        format!(
+            "[general]\nbindaddr=::1\nbindport={port}\n\
+             [1001]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=office\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(d.path().join("extensions.conf"), "[office]\n").unwrap();
+    let s = Server::start(d.path());
+    let phone = UdpSocket::bind("[::1]:0").unwrap();
+    phone
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let me = phone.local_addr().unwrap();
+    let reg = |cseq: u32, auth: Option<String>| {
+        let mut m = format!(
+            "REGISTER sip:[::1]:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-v6{cseq};rport\r\n\
+             From: <sip:1001@[::1]:{port}>;tag=v6\r\nTo: <sip:1001@[::1]:{port}>\r\nCall-ID: v6reg\r\n\
+             CSeq: {cseq} REGISTER\r\nContact: <sip:1001@{me}>\r\nExpires: 600\r\n"
+        );
+        if let Some(a) = auth {
+            m.push_str(&format!("Authorization: {a}\r\n"));
+        }
+        m.push_str("Content-Length: 0\r\n\r\n");
+        phone.send_to(m.as_bytes(), ("::1", port)).unwrap();
+        let mut buf = [0u8; 4096];
+        let (n, _) = phone.recv_from(&mut buf).expect("an answer over IPv6");
+        Message::parse(&buf[..n], false).unwrap().0
+    };
+    let c = reg(1, None);
+    assert_eq!(c.code(), Some(401));
+    let via = c.header("Via").unwrap().to_string();
+    assert!(
+        via.contains("received=::1") && via.contains(&format!("rport={}", me.port())),
+        "{via}"
+    );
+    let uri = format!("sip:[::1]:{port}");
+    let ok = reg(2, Some(digest_answer(&c, "1001", "1234", "REGISTER", &uri)));
+    assert_eq!(ok.code(), Some(200));
+    let peers = s.rx("sip show peers");
+    assert!(
+        peers.contains("1001/1001") && peers.contains("::1"),
+        "{peers}"
+    );
+    // The large receive buffer (the kernel reports double what it granted).
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let got = rt.block_on(async {
+        let s = zvezda::sip::transport::bind_udp("[::1]:0".parse().unwrap()).unwrap();
+        socket2::SockRef::from(&s).recv_buffer_size().unwrap()
+    });
+    assert!(got >= 1 << 20, "SO_RCVBUF stays small: {got}");
+}

@@ -276,6 +276,13 @@ impl Core {
         self.pbx.sip.dialogs.lock().unwrap().remove(id);
     }
 
+    /// A call put on hold (or taken off) by its far end: `sip show channels` shows it.
+    fn set_hold(&self, id: &str, hold: bool) {
+        if let Some(d) = self.pbx.sip.dialogs.lock().unwrap().get_mut(id) {
+            d.hold = hold;
+        }
+    }
+
     /// An outgoing call is over for us: its transaction key, its `sip show channels` row and
     /// its place in the peer's call counter go with it.
     fn out_remove(&mut self, id: &str) -> Option<OutCall> {
@@ -1265,6 +1272,16 @@ impl Core {
                 }
             }
             "ACK" => {}
+            "INFO" => {
+                // In-dialog INFO (DTMF with dtmfmode=info, picture updates): accepted.
+                let id = msg.call_id().unwrap_or("");
+                if self.calls.contains_key(id) || self.out.contains_key(id) {
+                    let r = response(&msg, 200, "OK", None, from, &server);
+                    self.respond(&key, r).await;
+                } else {
+                    self.no_such_call(&key, &msg, from).await;
+                }
+            }
             _ => {
                 let r = response(&msg, 501, "Not Implemented", None, from, &server);
                 self.respond(&key, r).await;
@@ -1306,9 +1323,30 @@ impl Core {
         let server = self.server();
         let call_id = msg.call_id().unwrap_or("").to_string();
         let to_has_tag = msg.header("To").and_then(|t| param(t, "tag")).is_some();
-        if let Some(c) = self.calls.get(&call_id) {
-            // A re-INVITE in the dialog, or the first INVITE again after our 2xx.
-            let r = if to_has_tag || c.state == State::Answered {
+        if let Some(c) = self.calls.get_mut(&call_id) {
+            let first_again = c.invite.cseq().map(|x| x.0) == msg.cseq().map(|x| x.0);
+            let r = if to_has_tag && c.state == State::Answered && !first_again {
+                // A re-INVITE in the dialog (hold, resume, a new address): answered here, the
+                // media stays anchored on us; the hold state is the call's.
+                let offer = super::sdp::parse(&msg.body);
+                let dir = offer.as_ref().map(|o| o.direction).unwrap_or_default();
+                let hold = offer.as_ref().is_some_and(|o| o.is_hold());
+                c.local_sdp = super::sdp::reanswer(&c.local_sdp, dir);
+                let mut r = response(&msg, 200, "OK", Some(&c.tag), src, &server);
+                r.add_header("Contact", c.contact.clone());
+                r.add_header("Content-Type", "application/sdp");
+                r.body = c.local_sdp.clone();
+                // Re-sent until its ACK, like the first 2xx.
+                let now = Instant::now();
+                c.ok = Some(r.clone());
+                c.ok_interval = T1;
+                c.ok_next = now + T1;
+                c.ok_deadline = now + T1 * 64;
+                self.unacked.insert(call_id.clone());
+                self.set_hold(&call_id, hold);
+                r
+            } else if to_has_tag || c.state == State::Answered {
+                // The first INVITE again after our 2xx.
                 let mut r = c.ok.clone().unwrap_or_else(|| {
                     let mut r = response(&msg, 200, "OK", Some(&c.tag), src, &server);
                     r.add_header("Contact", c.contact.clone());
@@ -1323,6 +1361,33 @@ impl Core {
             } else {
                 response(&msg, 491, "Request Pending", Some(&c.tag), src, &server)
             };
+            self.respond(&key, r).await;
+            return;
+        }
+        if let Some(o) = self
+            .out
+            .get_mut(&call_id)
+            .filter(|o| o.state == State::Answered)
+        {
+            // The callee re-INVITEs (hold/resume): answered with our SDP, version + 1.
+            let offer = super::sdp::parse(&msg.body);
+            let dir = offer.as_ref().map(|x| x.direction).unwrap_or_default();
+            let hold = offer.as_ref().is_some_and(|x| x.is_hold());
+            o.invite.body = super::sdp::reanswer(&o.invite.body, dir);
+            // Their From is our To: the tag we gave is in our From.
+            let our_tag = o
+                .invite
+                .header("From")
+                .and_then(|f| param(f, "tag"))
+                .unwrap_or_default()
+                .to_string();
+            let mut r = response(&msg, 200, "OK", Some(&our_tag), src, &server);
+            if let Some(c) = o.invite.header("Contact") {
+                r.add_header("Contact", c.to_string());
+            }
+            r.add_header("Content-Type", "application/sdp");
+            r.body = o.invite.body.clone();
+            self.set_hold(&call_id, hold);
             self.respond(&key, r).await;
             return;
         }

@@ -12,6 +12,46 @@ pub struct Offer {
     pub payloads: Vec<u8>,
     /// The payload type of telephone-event, if offered.
     pub dtmf: Option<u8>,
+    /// The audio stream's direction (`a=sendonly` ...; session-level or media-level).
+    pub direction: Direction,
+}
+
+/// RFC 3264 §5.1 stream directions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Direction {
+    #[default]
+    SendRecv,
+    SendOnly,
+    RecvOnly,
+    Inactive,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::SendRecv => "sendrecv",
+            Direction::SendOnly => "sendonly",
+            Direction::RecvOnly => "recvonly",
+            Direction::Inactive => "inactive",
+        }
+    }
+    /// The answer's direction for an offer's (RFC 3264 §6.1).
+    pub fn mirrored(self) -> Direction {
+        match self {
+            Direction::SendOnly => Direction::RecvOnly,
+            Direction::RecvOnly => Direction::SendOnly,
+            d => d,
+        }
+    }
+}
+
+impl Offer {
+    /// Is the far end putting us on hold? `sendonly`/`inactive`, or the RFC 2543 way
+    /// (`c=IN IP4 0.0.0.0`), as chan_sip reads a re-INVITE.
+    pub fn is_hold(&self) -> bool {
+        matches!(self.direction, Direction::SendOnly | Direction::Inactive)
+            || self.addr.is_some_and(|a| a.is_unspecified())
+    }
 }
 
 pub fn parse(body: &[u8]) -> Option<Offer> {
@@ -19,8 +59,16 @@ pub fn parse(body: &[u8]) -> Option<Offer> {
     let mut addr = None;
     let mut audio: Option<(u16, Vec<u8>)> = None;
     let mut dtmf = None;
+    let mut direction = Direction::SendRecv;
     for line in text.lines() {
         let line = line.trim();
+        match line {
+            "a=sendrecv" => direction = Direction::SendRecv,
+            "a=sendonly" => direction = Direction::SendOnly,
+            "a=recvonly" => direction = Direction::RecvOnly,
+            "a=inactive" => direction = Direction::Inactive,
+            _ => {}
+        }
         if let Some(c) = line
             .strip_prefix("c=IN IP4 ")
             .or_else(|| line.strip_prefix("c=IN IP6 "))
@@ -44,7 +92,33 @@ pub fn parse(body: &[u8]) -> Option<Offer> {
         port,
         payloads,
         dtmf,
+        direction,
     })
+}
+
+/// Our SDP again for a re-INVITE: the session version one higher (RFC 3264 §8) and the
+/// direction answering theirs.
+pub fn reanswer(ours: &[u8], theirs: Direction) -> Vec<u8> {
+    let text = String::from_utf8_lossy(ours);
+    let mut out = String::with_capacity(text.len() + 8);
+    for line in text.split_inclusive("\r\n") {
+        let bare = line.trim_end();
+        if let Some(o) = bare.strip_prefix("o=") {
+            let mut f: Vec<String> = o.split(' ').map(str::to_string).collect();
+            if let Some(v) = f.get(2).and_then(|v| v.parse::<u64>().ok()) {
+                f[2] = (v + 1).to_string();
+            }
+            out.push_str(&format!("o={}\r\n", f.join(" ")));
+        } else if matches!(
+            bare,
+            "a=sendrecv" | "a=sendonly" | "a=recvonly" | "a=inactive"
+        ) {
+            out.push_str(&format!("a={}\r\n", theirs.mirrored().as_str()));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out.into_bytes()
 }
 
 /// The codec names of `allow=` as payload types (A-law 8, µ-law 0), in preference order.
@@ -116,6 +190,32 @@ mod tests {
         assert_eq!(
             payloads_for(&["ulaw".into(), "alaw".into(), "gsm".into()]),
             vec![0, 8]
+        );
+        assert!(!o.is_hold());
+    }
+
+    #[test]
+    fn hold_and_the_answer_to_it() {
+        let hold = b"v=0\r\no=x 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 8\r\na=sendonly\r\n";
+        let o = parse(hold).unwrap();
+        assert_eq!(o.direction, Direction::SendOnly);
+        assert!(o.is_hold());
+        let old = b"v=0\r\nc=IN IP4 0.0.0.0\r\nm=audio 4000 RTP/AVP 8\r\n";
+        assert!(parse(old).unwrap().is_hold());
+        let ours = build("127.0.0.1".parse().unwrap(), 10000, 7, &[8], Some(101));
+        let again = String::from_utf8(reanswer(&ours, o.direction)).unwrap();
+        assert!(
+            again.contains("o=zvezda 7 8 IN IP4 127.0.0.1\r\n"),
+            "{again}"
+        );
+        assert!(
+            again.contains("a=recvonly\r\n") && !again.contains("sendrecv"),
+            "{again}"
+        );
+        let back = String::from_utf8(reanswer(again.as_bytes(), Direction::SendRecv)).unwrap();
+        assert!(
+            back.contains("o=zvezda 7 9 ") && back.contains("a=sendrecv\r\n"),
+            "{back}"
         );
     }
 }

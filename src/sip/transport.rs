@@ -129,8 +129,27 @@ pub fn non_invite_response(pbx: &Pbx, msg: &Message, src: SocketAddr, method: &s
 
 /// Bind UDP and serve until the process stops. Binding errors are logged (as chan_sip does)
 /// and returned.
+/// A UDP socket for SIP: a large receive buffer (a burst of thousands of INVITEs must not be
+/// dropped by the kernel while the core is busy), dual-stack when bound to `[::]`.
+pub fn bind_udp(addr: SocketAddr) -> std::io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let s = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    if addr.is_ipv6() {
+        let _ = s.set_only_v6(false);
+    }
+    // The kernel caps these at net.core.rmem_max / wmem_max; asking is free.
+    let _ = s.set_recv_buffer_size(RCVBUF);
+    let _ = s.set_send_buffer_size(RCVBUF / 2);
+    s.bind(&addr.into())?;
+    s.set_nonblocking(true)?;
+    UdpSocket::from_std(s.into())
+}
+
+/// The receive buffer asked for SIP sockets.
+pub const RCVBUF: usize = 8 << 20;
+
 pub async fn run_udp(pbx: Arc<Pbx>, addr: SocketAddr) -> std::io::Result<()> {
-    let sock = match UdpSocket::bind(addr).await {
+    let sock = match bind_udp(addr) {
         Ok(s) => s,
         Err(e) => {
             crate::logger::error("chan_sip.c", &format!("Failed to bind to {addr}: {e}"));

@@ -30,12 +30,15 @@ impl Server {
     }
 
     fn start_inner(etc: &Path, db: Option<&Path>) -> Server {
-        // Tests bind only to loopback: every config a test server runs has SIP on 127.0.0.1.
+        // Tests bind only to loopback: every config a test server runs has SIP on 127.0.0.1
+        // (or IPv6's ::1).
         let sip = std::fs::read_to_string(etc.join("sip.conf")).unwrap_or_default();
         assert!(
-            sip.lines()
-                .any(|l| l.replace(' ', "") == "bindaddr=127.0.0.1"),
-            "test config {} must bind SIP to 127.0.0.1",
+            sip.lines().any(|l| {
+                let l = l.replace(' ', "");
+                l == "bindaddr=127.0.0.1" || l == "bindaddr=::1" || l == "bindaddr=[::1]"
+            }),
+            "test config {} must bind SIP to 127.0.0.1 or ::1",
             etc.display()
         );
         let dir = tempfile::tempdir().unwrap();

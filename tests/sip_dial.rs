@@ -288,3 +288,118 @@ fn re_invites_on_both_legs_are_answered() {
     assert_eq!(bye.method(), Some("BYE"));
     s.wait_idle();
 }
+
+/// A phone registered over TCP is called over its connection: the INVITE, the ACK and the
+/// BYE go out on it, with `Via: SIP/2.0/TCP`, and nothing is retransmitted.
+#[test]
+fn dial_reaches_a_phone_registered_over_tcp() {
+    use std::io::{Read, Write};
+    use zvezda::sip::message::Message;
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sip.conf"),
+        format!(
+            "[general]\nbindaddr=127.0.0.1\nbindport={port}\ntcpenable=yes\nallowguest=no\n\
+             [1001]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=office\n\
+             [1002]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=office\ntransport=tcp,udp\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("extensions.conf"),
+        "[office]\nexten => 1002,1,Dial(SIP/1002,10)\n",
+    )
+    .unwrap();
+    let s = Server::start(dir.path());
+    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let me = tcp.local_addr().unwrap();
+    let mut pending: Vec<u8> = Vec::new();
+    let mut read_msg = |tcp: &mut std::net::TcpStream| -> Message {
+        loop {
+            if let Ok((m, used)) = Message::parse(&pending, true) {
+                pending.drain(..used);
+                return m;
+            }
+            let mut chunk = [0u8; 4096];
+            let n = tcp.read(&mut chunk).expect("a message on the connection");
+            assert!(n > 0, "connection closed");
+            pending.extend_from_slice(&chunk[..n]);
+        }
+    };
+    let reg = |cseq: u32, auth: Option<String>| {
+        let mut m = format!(
+            "REGISTER sip:127.0.0.1:{port};transport=tcp SIP/2.0\r\nVia: SIP/2.0/TCP {me};branch=z9hG4bK-t{cseq};rport\r\n\
+             From: <sip:1002@127.0.0.1:{port}>;tag=t\r\nTo: <sip:1002@127.0.0.1:{port}>\r\nCall-ID: tcpreg\r\n\
+             CSeq: {cseq} REGISTER\r\nContact: <sip:1002@{me};transport=tcp>\r\nExpires: 600\r\n"
+        );
+        if let Some(a) = auth {
+            m.push_str(&format!("Authorization: {a}\r\n"));
+        }
+        m.push_str("Content-Length: 0\r\n\r\n");
+        m
+    };
+    tcp.write_all(reg(1, None).as_bytes()).unwrap();
+    let c = read_msg(&mut tcp);
+    assert_eq!(c.code(), Some(401));
+    let uri = format!("sip:127.0.0.1:{port};transport=tcp");
+    let a = support::digest_answer(&c, "1002", "1234", "REGISTER", &uri);
+    tcp.write_all(reg(2, Some(a)).as_bytes()).unwrap();
+    assert_eq!(read_msg(&mut tcp).code(), Some(200));
+    // 1001 (UDP) calls 1002.
+    let caller = Phone::new(port);
+    let t = std::thread::spawn(move || {
+        let (seen, ok) = caller.call("1002", "tcpcall", "1234");
+        assert_eq!(ok.code(), Some(200), "{seen:?}");
+        caller.ack(&ok, "1002", "tcpcall", 2, false);
+        std::thread::sleep(Duration::from_millis(300));
+        caller.bye(&ok, "1002", "tcpcall");
+        caller.recv()
+    });
+    let inv = read_msg(&mut tcp);
+    assert_eq!(inv.method(), Some("INVITE"));
+    assert!(
+        inv.header("Via").unwrap().starts_with("SIP/2.0/TCP "),
+        "{inv:?}"
+    );
+    let ok = format!(
+        "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=tcpb\r\nCall-ID: {}\r\nCSeq: {}\r\n\
+         Contact: <sip:1002@{me};transport=tcp>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{}",
+        inv.header("Via").unwrap(),
+        inv.header("From").unwrap(),
+        inv.header("To").unwrap(),
+        inv.call_id().unwrap(),
+        inv.header("CSeq").unwrap(),
+        support::phone::SDP.len(),
+        support::phone::SDP
+    );
+    tcp.write_all(ok.as_bytes()).unwrap();
+    assert_eq!(read_msg(&mut tcp).method(), Some("ACK"));
+    let bye = read_msg(&mut tcp);
+    assert_eq!(bye.method(), Some("BYE"), "{bye:?}");
+    assert!(bye.header("Via").unwrap().starts_with("SIP/2.0/TCP "));
+    let ok_bye = format!(
+        "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {}\r\nContent-Length: 0\r\n\r\n",
+        bye.header("Via").unwrap(),
+        bye.header("From").unwrap(),
+        bye.header("To").unwrap(),
+        bye.call_id().unwrap(),
+        bye.header("CSeq").unwrap()
+    );
+    tcp.write_all(ok_bye.as_bytes()).unwrap();
+    assert_eq!(
+        t.join().unwrap().code(),
+        Some(200),
+        "the caller's BYE answered"
+    );
+    s.wait_idle();
+    // Nothing more on the connection (no retransmission over TCP).
+    tcp.set_read_timeout(Some(Duration::from_millis(700)))
+        .unwrap();
+    let mut rest = [0u8; 1024];
+    assert!(
+        matches!(tcp.read(&mut rest), Err(_)),
+        "unexpected data after the call"
+    );
+}

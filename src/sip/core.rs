@@ -651,7 +651,8 @@ impl Core {
             m.add_header("Call-ID", call_id);
             m.add_header("CSeq", "102 OPTIONS");
             m.add_header("User-Agent", self.server());
-            let (key, out) = self.layer.request(m, to, Transport::Udp, now);
+            let t = self.transport_to(to);
+            let (key, out) = self.layer.request(m, to, t, now);
             if let Some(e) = self.pokes.get_mut(&name) {
                 e.0 = Some((key, now));
             }
@@ -940,9 +941,9 @@ impl Core {
         inv.add_header("Content-Type", "application/sdp");
         self.dialog_begin(&call_id, to.ip(), &peer, &allowed, "Init: INVITE", &peer);
         let _ = reply.send((idx, DialEvent::Created(call_id.clone(), name)));
-        let (key, outs) = self
-            .layer
-            .request(inv.clone(), to, Transport::Udp, Instant::now());
+        let (key, outs) =
+            self.layer
+                .request(inv.clone(), to, self.transport_to(to), Instant::now());
         self.out_keys.insert(key.clone(), call_id.clone());
         self.out.insert(
             call_id,
@@ -1044,7 +1045,7 @@ impl Core {
                 inv.set_header("Via", via);
                 let (key, outs) =
                     self.layer
-                        .request(inv.clone(), to, Transport::Udp, Instant::now());
+                        .request(inv.clone(), to, self.transport_to(to), Instant::now());
                 self.out_keys.remove(&old_key);
                 self.out_keys.insert(key.clone(), id.to_string());
                 if let Some(o) = self.out.get_mut(id) {
@@ -1135,7 +1136,7 @@ impl Core {
         }
         let (_, outs) = self
             .layer
-            .request(req, o.to, Transport::Udp, Instant::now());
+            .request(req, o.to, self.transport_to(o.to), Instant::now());
         self.process(outs).await;
     }
 

@@ -280,24 +280,21 @@ pub fn open_log_files(
             .open(&path)
         {
             Ok(f) => {
-                let f = Mutex::new(f);
+                let w = batched(f);
                 out.push(add_sink_levels(
                     verbose,
                     mask,
                     Arc::new(move |line: &str| {
-                        use std::io::Write;
-                        let mut f = f.lock().unwrap();
                         // Verbose lines in a file get the date too, as Asterisk writes them.
                         if line.starts_with('[') {
-                            let _ = f.write_all(line.as_bytes());
+                            w(line);
                         } else {
-                            let _ = write!(
-                                f,
+                            w(&format!(
                                 "[{}] VERBOSE[{}]: {}",
                                 now_formatted(),
                                 std::process::id(),
                                 line
-                            );
+                            ));
                         }
                     }),
                 ));
@@ -316,4 +313,74 @@ pub fn notice(module: &str, text: &str) {
 }
 pub fn error(module: &str, text: &str) {
     log(Level::Error, module, text)
+}
+
+/// Output written by a thread of its own: a sink appends the line to a buffer and the
+/// writer thread puts everything gathered since its last write out in one `write` — under
+/// load, hundreds of trace lines a syscall instead of one each. [`flush`] waits for it.
+struct Batch {
+    buf: Mutex<Vec<u8>>,
+    ready: std::sync::Condvar,
+    /// Bytes handed to the sink and not yet written.
+    pending: std::sync::atomic::AtomicUsize,
+}
+
+fn batches() -> &'static Mutex<Vec<Arc<Batch>>> {
+    static B: std::sync::OnceLock<Mutex<Vec<Arc<Batch>>>> = std::sync::OnceLock::new();
+    B.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+/// A sink function writing to `w` through a writer thread.
+pub fn batched<W: std::io::Write + Send + 'static>(mut w: W) -> SinkFn {
+    let b = Arc::new(Batch {
+        buf: Mutex::new(Vec::new()),
+        ready: std::sync::Condvar::new(),
+        pending: std::sync::atomic::AtomicUsize::new(0),
+    });
+    batches().lock().unwrap().push(b.clone());
+    let t = b.clone();
+    let spawned = std::thread::Builder::new()
+        .name("logger".into())
+        .spawn(move || {
+            let mut local = Vec::new();
+            loop {
+                {
+                    let mut g = t.buf.lock().unwrap();
+                    while g.is_empty() {
+                        g = t.ready.wait(g).unwrap();
+                    }
+                    std::mem::swap(&mut *g, &mut local);
+                }
+                let _ = w.write_all(&local);
+                let _ = w.flush();
+                t.pending.fetch_sub(local.len(), Ordering::AcqRel);
+                local.clear();
+            }
+        });
+    if spawned.is_err() {
+        // No thread: nothing would ever be written; say so where someone may see it.
+        eprintln!("logger: cannot start the writer thread");
+    }
+    Arc::new(move |line: &str| {
+        let mut g = b.buf.lock().unwrap();
+        b.pending.fetch_add(line.len(), Ordering::AcqRel);
+        let wake = g.is_empty();
+        g.extend_from_slice(line.as_bytes());
+        if wake {
+            b.ready.notify_one();
+        }
+    })
+}
+
+/// Wait (up to a second) until every batched sink has written what it was given.
+pub fn flush() {
+    let t0 = std::time::Instant::now();
+    let all: Vec<Arc<Batch>> = batches().lock().unwrap().clone();
+    for b in all {
+        while b.pending.load(Ordering::Acquire) > 0
+            && t0.elapsed() < std::time::Duration::from_secs(1)
+        {
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+    }
 }

@@ -300,7 +300,16 @@ impl Core {
             let next = self.next_deadline();
             tokio::select! {
                 ev = rx.recv() => match ev {
-                    Some(e) => self.on_event(e).await,
+                    Some(e) => {
+                        self.on_event(e).await;
+                        // Whatever else is queued, before the timer is armed again.
+                        for _ in 0..64 {
+                            match rx.try_recv() {
+                                Ok(e) => self.on_event(e).await,
+                                Err(_) => break,
+                            }
+                        }
+                    }
                     None => return,
                 },
                 _ = tokio::time::sleep_until(next.into()) => self.on_timers().await,

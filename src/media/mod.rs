@@ -3,6 +3,8 @@
 //! the call layer feeds bytes and clock readings in and takes bytes and events out.
 
 pub mod dtmf;
+pub mod file;
 pub mod g711;
 pub mod rtp;
+pub mod sound;
 pub mod tones;

@@ -6,5 +6,6 @@ pub mod dtmf;
 pub mod file;
 pub mod g711;
 pub mod rtp;
+pub mod say;
 pub mod sound;
 pub mod tones;

@@ -217,6 +217,40 @@ pub fn say_alpha(s: &str, case: Case, exists: &dyn Fn(&str) -> bool) -> Vec<Stri
     out
 }
 
+fn slavic_last(num: i64) -> i64 {
+    let n = num.unsigned_abs() % 100;
+    (if n >= 20 { n % 10 } else { n }) as i64
+}
+
+/// `ast_say_counted_noun` (app_voicemail's "message(s)"): English adds `s` unless the count
+/// is 1; Russian adds nothing for 1 (21, 31...), `x1` for 2-4, `x2` otherwise
+/// (`vm-message`, `vm-messagex1`, `vm-messagex2`).
+pub fn counted_noun(num: i64, noun: &str, language: &str) -> String {
+    if language.to_ascii_lowercase().starts_with("ru") {
+        let ending = match slavic_last(num) {
+            1 => "",
+            2..=4 => "x1",
+            _ => "x2",
+        };
+        format!("{noun}{ending}")
+    } else if num == 1 {
+        noun.to_string()
+    } else {
+        format!("{noun}s")
+    }
+}
+
+/// `ast_say_counted_adjective` (app_voicemail's "new"/"old"): Russian adds the gender for
+/// 1 (21, 31...) and `x` otherwise (`vm-newn`, `vm-newx`); other languages add nothing.
+pub fn counted_adjective(num: i64, adjective: &str, language: &str, gender: &str) -> String {
+    if language.to_ascii_lowercase().starts_with("ru") {
+        let ending = if slavic_last(num) == 1 { gender } else { "x" };
+        format!("{adjective}{ending}")
+    } else {
+        adjective.to_string()
+    }
+}
+
 /// Every sound name the functions above can return for `language` (for the bundled prompts).
 pub fn all_number_files(language: &str) -> Vec<String> {
     let mut v: Vec<String> = (0..=19).map(|n| format!("digits/{n}")).collect();
@@ -224,7 +258,7 @@ pub fn all_number_files(language: &str) -> Vec<String> {
     v.push("digits/minus".into());
     if language.to_ascii_lowercase().starts_with("ru") {
         v.extend((1..=9).map(|h| format!("digits/{}", h * 100)));
-        v.extend(["digits/1f", "digits/2f"].map(String::from));
+        v.extend(["digits/1f", "digits/2f", "digits/1n", "digits/2n"].map(String::from));
         v.extend(
             [
                 "digits/thousand",
@@ -326,6 +360,31 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn counted_words() {
+        let ru: Vec<String> = [1, 2, 5, 11, 21, 24, 100]
+            .iter()
+            .map(|&n| counted_noun(n, "vm-message", "ru"))
+            .collect();
+        assert_eq!(
+            ru,
+            [
+                "vm-message",
+                "vm-messagex1",
+                "vm-messagex2",
+                "vm-messagex2",
+                "vm-message",
+                "vm-messagex1",
+                "vm-messagex2"
+            ]
+        );
+        assert_eq!(counted_noun(1, "vm-message", "en"), "vm-message");
+        assert_eq!(counted_noun(0, "vm-message", "en"), "vm-messages");
+        assert_eq!(counted_adjective(21, "vm-new", "ru", "n"), "vm-newn");
+        assert_eq!(counted_adjective(3, "vm-new", "ru", "n"), "vm-newx");
+        assert_eq!(counted_adjective(3, "vm-new", "en", "n"), "vm-new");
     }
 
     #[test]

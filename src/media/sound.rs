@@ -499,6 +499,59 @@ mod tests {
     }
 
     #[test]
+    fn bundled_prompts_cover_say_and_apps() {
+        let bundled = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/sounds"));
+        let mut p = SoundPaths::new("/nonexistent-zvezda-data");
+        p.bundled = Some(bundled.clone());
+        assert!(bundled_sounds_dir().is_some());
+        for lang in ["en", "ru"] {
+            let mut names = crate::media::say::all_number_files(lang);
+            names.extend(crate::media::say::say_digits("*#"));
+            names.extend(
+                [
+                    "vm-login",
+                    "vm-password",
+                    "vm-goodbye",
+                    "conf-onlyperson",
+                    "pbx-invalid",
+                    "queue-thankyou",
+                    "followme/call-from",
+                ]
+                .map(String::from),
+            );
+            for n in [0, 1, 2, 5] {
+                names.push(crate::media::say::counted_noun(n, "vm-message", lang));
+            }
+            if lang == "en" {
+                names.extend(('a'..='z').map(|c| format!("letters/{c}")));
+            }
+            for name in &names {
+                let f = p
+                    .find(name, lang)
+                    .unwrap_or_else(|e| panic!("{lang} {name}: {e:?}"));
+                assert!(
+                    f.path.starts_with(bundled.join(lang)),
+                    "{lang} {name}: {:?}",
+                    f.path
+                );
+                let audio = load(&f).unwrap();
+                let peak = audio.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0);
+                assert!(
+                    audio.len() > 800 && peak > 3000,
+                    "{lang} {name}: {} samples, peak {peak}",
+                    audio.len()
+                );
+            }
+            // Language-free files sit at the top of the bundled folder.
+            assert_eq!(p.find("beep", lang).unwrap().path, bundled.join("beep.wav"));
+            assert_eq!(
+                load(&p.find("silence/2", lang).unwrap()).unwrap().len(),
+                16000
+            );
+        }
+    }
+
+    #[test]
     fn load_formats() {
         let t = tempfile::tempdir().unwrap();
         let pcm: Vec<i16> = (0..800).map(|i| ((i % 50) * 300 - 7500) as i16).collect();

@@ -10,5 +10,6 @@ pub mod dialplan;
 pub mod funcs;
 pub mod lint;
 pub mod logger;
+pub mod media;
 pub mod pbx;
 pub mod sip;

@@ -9,6 +9,7 @@ pub mod confbridge;
 pub mod extensions;
 pub mod features;
 pub mod followme;
+pub mod indications;
 pub mod logger;
 pub mod musiconhold;
 pub mod queues;
@@ -75,6 +76,7 @@ pub struct ConfigSet {
     pub followme: Option<followme::FollowMeConf>,
     pub queues: Option<queues::QueuesConf>,
     pub rtp: Option<rtp::RtpConf>,
+    pub indications: Option<indications::IndicationsConf>,
     pub cdr: Option<cdr::CdrConf>,
     pub logger: Option<logger::LoggerConf>,
     /// The raw files, by name (`sip.conf` ...), for rules that need the text.
@@ -214,6 +216,15 @@ impl ConfigSet {
             &mut set.raw,
             &mut diags,
             rtp::RtpConf::from_conf,
+            |c| &c.diagnostics,
+        );
+        set.indications = load_typed(
+            &dir,
+            "indications.conf",
+            &opts,
+            &mut set.raw,
+            &mut diags,
+            indications::IndicationsConf::from_conf,
             |c| &c.diagnostics,
         );
         set.cdr = load_typed(

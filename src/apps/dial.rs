@@ -368,6 +368,9 @@ async fn dial_wait(
     let mut indicated = false;
     let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
     let mut live = started;
+    // Each SIP leg's audio, until one answers.
+    let mut streams: std::collections::HashMap<usize, Box<crate::channel::media::RtpStream>> =
+        Default::default();
     // `m` and `r` tell the caller at once (app_dial indicates before waiting).
     if started > 0 && (moh || opts.ring) {
         indicated = true;
@@ -389,6 +392,9 @@ async fn dial_wait(
                 let Some((i, ev)) = ev else { break };
                 let name = names.get(&i).map(|n| n.1.clone()).unwrap_or_default();
                 match ev {
+                    DialEvent::Stream(st) => {
+                        streams.insert(i, st);
+                    }
                     DialEvent::Created(id, n) if id.starts_with("local:") => {
                         names.insert(i, (id, n));
                     }
@@ -501,6 +507,10 @@ async fn dial_wait(
     );
     // `L(x)`: the call lasts at most x ms; then the callee is hung up.
     let limit = opts.limit.map(|l| tokio::time::Instant::now() + l);
+    // The audio: the caller's stream and the winner's, relayed both ways.
+    let mut mine = chan.media.take();
+    let mut theirs = streams.remove(&w);
+    drop(streams);
     let callee_ended = loop {
         let expire = async {
             match limit {
@@ -508,7 +518,14 @@ async fn dial_wait(
                 None => std::future::pending::<()>().await,
             }
         };
+        let media = async {
+            match (mine.as_deref_mut(), theirs.as_deref_mut()) {
+                (Some(a), Some(b)) => crate::channel::bridge::relay(a, b).await,
+                _ => std::future::pending().await,
+            }
+        };
         tokio::select! {
+            _ = media => continue,
             ev = rx.recv() => match ev {
                 Some((i, DialEvent::Hangup)) if i == w => break true,
                 Some(_) => continue,
@@ -524,6 +541,7 @@ async fn dial_wait(
             }
         }
     };
+    chan.media = mine;
     let (first, second) = if callee_ended {
         (wname.as_str(), chan.name.as_str())
     } else {

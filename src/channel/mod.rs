@@ -5,7 +5,9 @@
 //! A channel is owned by the task that runs it (no lock on the hot path). What other tasks
 //! need — `core show channels`, hangup requests — goes through its [`ChannelHandle`].
 
+pub mod bridge;
 pub mod local;
+pub mod media;
 pub mod pbx;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -216,6 +218,8 @@ pub struct Channel {
     pub app: &'static str,
     /// The driver (None for Local channels and tests).
     pub tech: Option<Arc<dyn Tech>>,
+    /// The audio (an RTP stream for SIP channels; None for Local channels).
+    pub media: Option<Box<media::RtpStream>>,
 }
 
 impl Channel {
@@ -256,6 +260,7 @@ impl Channel {
             on_answer: None,
             app: "",
             tech: None,
+            media: None,
         }
     }
 

@@ -47,10 +47,13 @@ pub enum CoreEvent {
 }
 
 /// What an outgoing call reports to Dial.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum DialEvent {
     /// The channel exists: its Call-ID and name (`SIP/1002-00000007`).
     Created(String, String),
+    /// The outgoing leg's audio (sent right after `Created`; its far address comes with the
+    /// answer's SDP).
+    Stream(Box<crate::channel::media::RtpStream>),
     Ringing,
     Progress,
     Answered,
@@ -97,7 +100,8 @@ struct OutCall {
     /// Their To (with tag) once a response carried one.
     remote_to: Option<String>,
     target: String,
-    _rtp: Option<std::net::UdpSocket>,
+    /// The leg's RTP stream, told of the far end's SDP.
+    media: Option<crate::channel::media::MediaCtlTx>,
     /// The peer's credentials, for a provider that challenges the INVITE.
     peer: String,
     authed: bool,
@@ -144,7 +148,7 @@ struct Call {
     local_sdp: Vec<u8>,
     contact: String,
     cseq: u32,
-    _rtp: Option<std::net::UdpSocket>,
+    media: Option<crate::channel::media::MediaCtlTx>,
     /// The peer whose call-limit counter this call holds.
     limited: Option<String>,
 }
@@ -950,6 +954,18 @@ impl Core {
         inv.add_header("Content-Type", "application/sdp");
         self.dialog_begin(&call_id, to.ip(), &peer, &allowed, "Init: INVITE", &peer);
         let _ = reply.send((idx, DialEvent::Created(call_id.clone(), name)));
+        let media = rtp.map(|sock| {
+            let (stream, ctl) = crate::channel::media::RtpStream::new(
+                sock,
+                None,
+                law_of(allowed[0]),
+                Some(101),
+                cfg.sip.peer(&peer).is_some_and(|p| p.nat(&cfg.sip.general).comedia),
+                dtmf_mode_of(&cfg, &peer),
+            );
+            let _ = reply.send((idx, DialEvent::Stream(Box::new(stream))));
+            ctl
+        });
         let (key, outs) =
             self.layer
                 .request(inv.clone(), to, self.transport_to(to), Instant::now());
@@ -965,7 +981,7 @@ impl Core {
                 state: State::Early,
                 remote_to: None,
                 target: uri,
-                _rtp: rtp,
+                media,
                 peer,
                 authed: false,
             },
@@ -985,6 +1001,11 @@ impl Core {
         }
         if let Some(c) = msg.header("Contact").and_then(Uri::parse) {
             o.target = c.to_string();
+        }
+        if !msg.body.is_empty() {
+            if let (Some(sdp), Some(ctl)) = (super::sdp::parse(&msg.body), &o.media) {
+                let _ = ctl.send(remote_of(&sdp));
+            }
         }
         match code {
             180 => {
@@ -1286,6 +1307,16 @@ impl Core {
                 // In-dialog INFO (DTMF with dtmfmode=info, picture updates): accepted.
                 let id = msg.call_id().unwrap_or("");
                 if self.calls.contains_key(id) || self.out.contains_key(id) {
+                    // DTMF as `application/dtmf-relay` (or `application/dtmf`): to the stream.
+                    let digit = crate::media::dtmf::parse_dtmf_relay(&String::from_utf8_lossy(&msg.body));
+                    let ctl = self
+                        .calls
+                        .get(id)
+                        .and_then(|c| c.media.as_ref())
+                        .or(self.out.get(id).and_then(|o| o.media.as_ref()));
+                    if let (Some((d, _)), Some(ctl)) = (digit, ctl) {
+                        let _ = ctl.send(crate::channel::media::MediaCtl::Dtmf(d));
+                    }
                     let r = response(&msg, 200, "OK", None, from, &server);
                     self.respond(&key, r).await;
                 } else {
@@ -1353,6 +1384,10 @@ impl Core {
                 c.ok_next = now + T1;
                 c.ok_deadline = now + T1 * 64;
                 self.unacked.insert(call_id.clone());
+                if let (Some(o), Some(ctl)) = (&offer, &c.media) {
+                    let _ = ctl.send(remote_of(o));
+                    let _ = ctl.send(crate::channel::media::MediaCtl::Hold(hold));
+                }
                 self.set_hold(&call_id, hold);
                 r
             } else if to_has_tag || c.state == State::Answered {
@@ -1384,6 +1419,10 @@ impl Core {
             let dir = offer.as_ref().map(|x| x.direction).unwrap_or_default();
             let hold = offer.as_ref().is_some_and(|x| x.is_hold());
             o.invite.body = super::sdp::reanswer(&o.invite.body, dir);
+            if let (Some(x), Some(ctl)) = (&offer, &o.media) {
+                let _ = ctl.send(remote_of(x));
+                let _ = ctl.send(crate::channel::media::MediaCtl::Hold(hold));
+            }
             // Their From is our To: the tag we gave is in our From.
             let our_tag = o
                 .invite
@@ -1628,6 +1667,25 @@ impl Core {
                 }
             }
         }
+        // The audio: the reserved socket, sending where the offer says (or, with
+        // `nat=comedia`, where the caller's audio comes from).
+        let comedia = peer.map(|p| p.nat(g).comedia).unwrap_or(g.nat().comedia);
+        let media = rtp.map(|sock| {
+            let remote = offer.as_ref().and_then(|o| remote_of(o).remote_addr());
+            let dmode = peer
+                .map(|p| dtmf_mode_of(&cfg, &p.name.value))
+                .unwrap_or_default();
+            let (stream, ctl) = crate::channel::media::RtpStream::new(
+                sock,
+                remote,
+                law_of(payloads[0]),
+                dtmf,
+                comedia,
+                dmode,
+            );
+            chan.media = Some(Box::new(stream));
+            ctl
+        });
         chan.set_state(ChannelState::Ring);
         chan.tech = Some(Arc::new(SipTech {
             call_id: call_id.clone(),
@@ -1659,7 +1717,7 @@ impl Core {
                 local_sdp,
                 contact,
                 cseq: 101,
-                _rtp: rtp,
+                media,
                 limited: limited.clone(),
             },
         );
@@ -1813,4 +1871,44 @@ fn reserve_rtp(cfg: &crate::config::ConfigSet, ip: IpAddr) -> (Option<std::net::
         }
     }
     (None, 0)
+}
+
+/// The codec of a G.711 payload type (A-law 8, µ-law 0).
+fn law_of(pt: u8) -> crate::media::g711::Law {
+    crate::media::g711::Law::from_payload_type(pt).unwrap_or(crate::media::g711::Law::Alaw)
+}
+
+/// What a far end's SDP tells its stream.
+fn remote_of(o: &super::sdp::Offer) -> crate::channel::media::MediaCtl {
+    crate::channel::media::MediaCtl::Remote {
+        addr: o
+            .addr
+            .filter(|a| !a.is_unspecified())
+            .map(|a| SocketAddr::new(a, o.port)),
+        law: o
+            .payloads
+            .iter()
+            .find_map(|p| crate::media::g711::Law::from_payload_type(*p))
+            .unwrap_or(crate::media::g711::Law::Alaw),
+        dtmf_pt: o.dtmf,
+    }
+}
+
+/// A peer's `dtmfmode` (else [general]'s, else rfc2833).
+fn dtmf_mode_of(cfg: &crate::config::ConfigSet, peer: &str) -> crate::channel::media::DtmfMode {
+    use crate::channel::media::DtmfMode as M;
+    use crate::config::sip::DtmfMode as C;
+    let g = &cfg.sip.general;
+    let mode = cfg
+        .sip
+        .peer(peer)
+        .and_then(|p| p.common.dtmfmode.as_ref())
+        .or(g.common.dtmfmode.as_ref())
+        .map(|d| d.value);
+    match mode {
+        Some(C::Info) | Some(C::ShortInfo) => M::Info,
+        Some(C::Inband) => M::Inband,
+        Some(C::Auto) => M::Auto,
+        _ => M::Rfc2833,
+    }
 }

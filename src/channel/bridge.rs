@@ -1,0 +1,47 @@
+//! The two-party bridge (Asterisk's `simple_bridge`/basic bridge): packets from one leg go
+//! to the other as they arrive, unchanged when both legs use the same codec, transcoded
+//! (A-law <-> µ-law, a table lookup per byte) when they do not; RFC 4733 events pass through
+//! with the other leg's payload type and timeline. Buffers are the streams' own: nothing is
+//! allocated per packet unless a recording listens.
+//!
+//! A DTMF digit that ends on either side is reported to the caller of [`relay`] (the Dial
+//! application), which decides whether it is a feature code (features.conf).
+
+use super::media::{Input, Packet, RtpStream};
+
+/// Which leg something came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The channel that ran Dial (the caller).
+    Caller,
+    /// The called leg.
+    Callee,
+}
+
+/// Wait for the next packet on either leg and relay it. Returns what the application should
+/// see: a digit that ended, a hold change.
+pub async fn relay(caller: &mut RtpStream, callee: &mut RtpStream) -> Option<(Side, Input)> {
+    tokio::select! {
+        p = caller.recv_packet() => pass(p, caller, callee).map(|i| (Side::Caller, i)),
+        p = callee.recv_packet() => pass(p, callee, caller).map(|i| (Side::Callee, i)),
+    }
+}
+
+fn pass(p: Packet, from: &mut RtpStream, to: &mut RtpStream) -> Option<Input> {
+    match p {
+        Packet::Voice(law) => {
+            if !from.taps.is_empty() {
+                // Its recording hears it.
+                from.decode(law);
+            }
+            to.relay_voice(law, from.payload());
+            None
+        }
+        Packet::Event { marker, timestamp } => {
+            to.relay_event(marker, timestamp, from.payload());
+            from.event_digit(timestamp).map(Input::Dtmf)
+        }
+        Packet::Ctl(i) => Some(i),
+        Packet::Other => None,
+    }
+}

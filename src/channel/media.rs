@@ -1,0 +1,483 @@
+//! A channel's audio: one RTP stream (res_rtp_asterisk's instance plus what main/channel.c's
+//! `ast_read`/`ast_write` do with it). The socket was bound in rtp.conf's range by the SIP
+//! core; the far address and codec come from SDP and may change (re-INVITE), pushed here as
+//! [`MediaCtl`]. Applications read [`Input`]s (20 ms of decoded audio, or a DTMF digit) and
+//! write 8 kHz linear audio; the bridge relays packets between two streams without decoding
+//! when both legs use the same codec.
+//!
+//! Symmetric RTP (`nat=comedia`, or `yes`/`force_rport,comedia`): the media goes back to where
+//! the far end's media comes from. DTMF arrives as RFC 4733 events (`dtmfmode=rfc2833`, the
+//! default), SIP INFO (through the core), or in-band tones (`dtmfmode=inband`, a Goertzel
+//! detector); it is sent as RFC 4733 events.
+
+use crate::media::dtmf::{DtmfDetector, DtmfEvent, DtmfReceiver};
+use crate::media::g711::Law;
+use crate::media::rtp::{self, RtpReceiver, RtpSender, SymmetricRtp};
+use std::net::SocketAddr;
+use std::time::Instant;
+use tokio::sync::mpsc;
+
+/// Samples in one 20 ms frame at 8 kHz.
+pub const FRAME: usize = 160;
+
+/// What the SIP core tells a stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MediaCtl {
+    /// The far end's SDP (offer or answer): where to send, in which codec, DTMF's payload type.
+    Remote {
+        addr: Option<SocketAddr>,
+        law: Law,
+        dtmf_pt: Option<u8>,
+    },
+    /// The far end put the call on hold (sendonly/inactive) or took it off.
+    Hold(bool),
+    /// A digit from a SIP INFO.
+    Dtmf(char),
+}
+
+impl MediaCtl {
+    /// The address of a `Remote`.
+    pub fn remote_addr(&self) -> Option<SocketAddr> {
+        match self {
+            MediaCtl::Remote { addr, .. } => *addr,
+            _ => None,
+        }
+    }
+}
+
+/// What reading a stream gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// 20 ms (or whatever the packet held) of audio, decoded in [`RtpStream::frame`].
+    Voice,
+    /// A DTMF digit ended (the way Asterisk's applications see it).
+    Dtmf(char),
+    /// Hold state changed.
+    Hold(bool),
+}
+
+/// Which way audio went through a channel, for a recording tap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dir {
+    /// Heard from the far end (what the caller says).
+    Read,
+    /// Sent to the far end (what the caller hears).
+    Write,
+}
+
+/// A recording's ear on a channel (MixMonitor): every frame read and written is copied to it.
+pub type Tap = mpsc::UnboundedSender<(Dir, Vec<i16>)>;
+
+/// How DTMF is detected on this stream (`dtmfmode`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DtmfMode {
+    #[default]
+    Rfc2833,
+    Info,
+    Inband,
+    /// RFC 4733 when the far end offered telephone-event, else in-band.
+    Auto,
+}
+
+/// A packet as it arrived, for the bridge (payload in [`RtpStream::payload`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Packet {
+    /// Audio in this codec.
+    Voice(Law),
+    /// A telephone-event packet: marker, the event's timestamp; payload in `payload()`.
+    Event { marker: bool, timestamp: u32 },
+    /// Something the stream consumed itself (a control message, RTCP, a stray packet).
+    Other,
+    /// A control message that matters to the bridge.
+    Ctl(Input),
+}
+
+pub struct RtpStream {
+    sock: Option<tokio::net::UdpSocket>,
+    /// The socket until first use (registering with the reactor costs two syscalls a call
+    /// that never carries audio would not need).
+    std_sock: Option<std::net::UdpSocket>,
+    pub local_port: u16,
+    sym: SymmetricRtp,
+    /// The codec we send (and expect).
+    pub law: Law,
+    pub dtmf_pt: Option<u8>,
+    pub dtmf_mode: DtmfMode,
+    sender: RtpSender,
+    receiver: RtpReceiver,
+    dtmf: DtmfReceiver,
+    inband: Option<DtmfDetector>,
+    ctl: mpsc::UnboundedReceiver<MediaCtl>,
+    /// The last audio read, decoded.
+    pub frame: Vec<i16>,
+    rx: Box<[u8]>,
+    rx_len: usize,
+    rx_payload: (usize, usize),
+    tx: Box<[u8]>,
+    epoch: Instant,
+    pub on_hold: bool,
+    /// Recordings listening to this channel.
+    pub taps: Vec<Tap>,
+    /// Digits found by the in-band detector, not yet returned.
+    pending_digits: std::collections::VecDeque<char>,
+    /// The last event (far timestamp) relayed, and the timestamp it has on our side.
+    relay_event: Option<(u32, u32)>,
+}
+
+impl std::fmt::Debug for RtpStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RtpStream")
+            .field("local_port", &self.local_port)
+            .field("remote", &self.sym.remote)
+            .field("law", &self.law)
+            .finish()
+    }
+}
+
+/// The control side of a stream, kept by the SIP core.
+pub type MediaCtlTx = mpsc::UnboundedSender<MediaCtl>;
+
+impl RtpStream {
+    /// A stream on a bound socket; `remote`/`law`/`dtmf_pt` from the offer if there was one.
+    pub fn new(
+        sock: std::net::UdpSocket,
+        remote: Option<SocketAddr>,
+        law: Law,
+        dtmf_pt: Option<u8>,
+        symmetric: bool,
+        dtmf_mode: DtmfMode,
+    ) -> (RtpStream, MediaCtlTx) {
+        let local_port = sock.local_addr().map(|a| a.port()).unwrap_or(0);
+        let (tx, rx) = mpsc::unbounded_channel();
+        let seed = random_u64();
+        let inband = matches!(dtmf_mode, DtmfMode::Inband)
+            || (dtmf_mode == DtmfMode::Auto && dtmf_pt.is_none());
+        (
+            RtpStream {
+                sock: None,
+                std_sock: Some(sock),
+                local_port,
+                sym: SymmetricRtp::new(remote, symmetric),
+                law,
+                dtmf_pt,
+                dtmf_mode,
+                sender: RtpSender::new(
+                    seed as u32,
+                    law.payload_type(),
+                    (seed >> 32) as u16,
+                    (seed >> 16) as u32,
+                ),
+                receiver: RtpReceiver::new(),
+                dtmf: DtmfReceiver::new(),
+                inband: inband.then(DtmfDetector::new),
+                ctl: rx,
+                frame: Vec::with_capacity(FRAME * 2),
+                rx: vec![0u8; 2048].into_boxed_slice(),
+                rx_len: 0,
+                rx_payload: (0, 0),
+                tx: vec![0u8; 2048].into_boxed_slice(),
+                epoch: Instant::now(),
+                on_hold: false,
+                taps: Vec::new(),
+                pending_digits: Default::default(),
+                relay_event: None,
+            },
+            tx,
+        )
+    }
+
+    /// Where audio goes now.
+    pub fn remote(&self) -> Option<SocketAddr> {
+        self.sym.remote
+    }
+
+    fn socket(&mut self) -> Option<&tokio::net::UdpSocket> {
+        if self.sock.is_none() {
+            let s = self.std_sock.take()?;
+            s.set_nonblocking(true).ok()?;
+            self.sock = tokio::net::UdpSocket::from_std(s).ok();
+        }
+        self.sock.as_ref()
+    }
+
+    fn apply(&mut self, c: MediaCtl) -> Option<Input> {
+        match c {
+            MediaCtl::Remote { addr, law, dtmf_pt } => {
+                if addr.is_some() && !(self.sym.symmetric && self.sym.remote.is_some()) {
+                    self.sym.remote = addr;
+                }
+                if law != self.law {
+                    self.law = law;
+                    self.sender.payload_type = law.payload_type();
+                }
+                self.dtmf_pt = dtmf_pt;
+                if self.dtmf_mode == DtmfMode::Auto {
+                    self.inband = dtmf_pt.is_none().then(DtmfDetector::new);
+                }
+                None
+            }
+            MediaCtl::Hold(h) => {
+                self.on_hold = h;
+                Some(Input::Hold(h))
+            }
+            MediaCtl::Dtmf(d) => Some(Input::Dtmf(d)),
+        }
+    }
+
+    /// The payload of the last packet received.
+    pub fn payload(&self) -> &[u8] {
+        &self.rx[self.rx_payload.0..self.rx_payload.1]
+    }
+
+    /// Receive one packet (or a control message) without decoding audio.
+    pub async fn recv_packet(&mut self) -> Packet {
+        if self.socket().is_none() {
+            // No socket (none could be bound): only control messages.
+            return match self.ctl.recv().await {
+                Some(c) => self.apply(c).map(Packet::Ctl).unwrap_or(Packet::Other),
+                None => std::future::pending().await,
+            };
+        }
+        let got = {
+            let Some(sock) = self.sock.as_ref() else {
+                return Packet::Other;
+            };
+            tokio::select! {
+                c = self.ctl.recv() => Err(c),
+                r = sock.recv_from(&mut self.rx) => Ok(r),
+            }
+        };
+        match got {
+            Err(Some(c)) => self.apply(c).map(Packet::Ctl).unwrap_or(Packet::Other),
+            Err(None) => {
+                // The core is gone (shutdown): go on with the socket alone.
+                std::future::pending::<()>().await;
+                Packet::Other
+            }
+            Ok(Err(_)) => Packet::Other,
+            Ok(Ok((n, from))) => {
+                self.rx_len = n;
+                self.on_datagram(from)
+            }
+        }
+    }
+
+    fn on_datagram(&mut self, from: SocketAddr) -> Packet {
+        let Ok(p) = rtp::parse(&self.rx[..self.rx_len]) else {
+            return Packet::Other;
+        };
+        if p.header.payload_type >= 72 && p.header.payload_type <= 76 {
+            // RTCP on the RTP port (rtcp-mux style): not audio.
+            return Packet::Other;
+        }
+        self.sym.on_packet(from);
+        let arrival = self.epoch.elapsed().as_micros() as u64 * 8 / 1000;
+        let start = self.rx_len - p.payload.len();
+        self.rx_payload = (start, self.rx_len);
+        let h = p.header;
+        if Some(h.payload_type) == self.dtmf_pt {
+            return Packet::Event {
+                marker: h.marker,
+                timestamp: h.timestamp,
+            };
+        }
+        let Some(law) = Law::from_payload_type(h.payload_type) else {
+            return Packet::Other;
+        };
+        if !self.receiver.on_packet(&h, arrival as u32).is_usable() {
+            return Packet::Other;
+        }
+        Packet::Voice(law)
+    }
+
+    /// Read the next thing that matters to an application: audio (decoded into
+    /// [`frame`](Self::frame)), a finished DTMF digit, a hold change.
+    pub async fn read(&mut self) -> Input {
+        loop {
+            if let Some(d) = self.pending_digits.pop_front() {
+                return Input::Dtmf(d);
+            }
+            match self.recv_packet().await {
+                Packet::Voice(law) => {
+                    self.decode(law);
+                    if let Some(det) = self.inband.as_mut() {
+                        let mut found = Vec::new();
+                        det.process(&self.frame, |e| {
+                            if let DtmfEvent::End { digit, .. } = e {
+                                found.push(digit);
+                            }
+                        });
+                        self.pending_digits.extend(found);
+                    }
+                    return Input::Voice;
+                }
+                Packet::Event { timestamp, .. } => {
+                    if self.dtmf_mode == DtmfMode::Inband || self.dtmf_mode == DtmfMode::Info {
+                        continue;
+                    }
+                    let (s, e) = self.rx_payload;
+                    let evs = self.dtmf.on_packet(timestamp, &self.rx[s..e]);
+                    for ev in evs {
+                        if let DtmfEvent::End { digit, .. } = ev {
+                            self.pending_digits.push_back(digit);
+                        }
+                    }
+                }
+                Packet::Ctl(i) => return i,
+                Packet::Other => {}
+            }
+        }
+    }
+
+    /// Run the last telephone-event packet (with `timestamp`) through the RFC 4733 receiver:
+    /// the digit, when this packet ended one.
+    pub fn event_digit(&mut self, timestamp: u32) -> Option<char> {
+        let (s, e) = self.rx_payload;
+        let mut out = None;
+        for ev in self.dtmf.on_packet(timestamp, &self.rx[s..e]) {
+            if let DtmfEvent::End { digit, .. } = ev {
+                out = Some(digit);
+            }
+        }
+        out
+    }
+
+    /// Decode the last packet's audio into `frame` and copy it to the taps.
+    pub fn decode(&mut self, law: Law) {
+        let (s, e) = self.rx_payload;
+        self.frame.clear();
+        self.frame.resize(e - s, 0);
+        law.decode(&self.rx[s..e], &mut self.frame);
+        if !self.taps.is_empty() {
+            let f = self.frame.clone();
+            self.tap(Dir::Read, f);
+        }
+    }
+
+    fn tap(&mut self, dir: Dir, samples: Vec<i16>) {
+        self.taps.retain(|t| !t.is_closed());
+        for t in &self.taps {
+            let _ = t.send((dir, samples.clone()));
+        }
+    }
+
+    /// Send linear audio (any number of samples; one packet).
+    pub fn write(&mut self, samples: &[i16]) {
+        if !self.taps.is_empty() {
+            self.tap(Dir::Write, samples.to_vec());
+        }
+        let mut payload = [0u8; 1024];
+        let n = samples.len().min(payload.len());
+        self.law.encode(&samples[..n], &mut payload[..n]);
+        self.send_payload(&payload[..n], n as u32);
+    }
+
+    /// Send a payload already in this stream's codec (`samples` long).
+    pub fn send_payload(&mut self, payload: &[u8], samples: u32) {
+        let Some(to) = self.sym.remote else { return };
+        if self.on_hold && payload.is_empty() {
+            return;
+        }
+        let Ok(n) = self.sender.write_media(payload, samples, &mut self.tx) else {
+            return;
+        };
+        if self.socket().is_none() {
+            return;
+        }
+        if let Some(s) = self.sock.as_ref() {
+            let _ = s.try_send_to(&self.tx[..n], to);
+        }
+    }
+
+    /// Relay audio that arrived on another stream in `law`: as it is when the codecs agree,
+    /// transcoded otherwise; copied to this stream's taps (as heard by its far end).
+    pub fn relay_voice(&mut self, law: Law, payload: &[u8]) {
+        if !self.taps.is_empty() {
+            let mut pcm = vec![0i16; payload.len()];
+            law.decode(payload, &mut pcm);
+            self.tap(Dir::Write, pcm);
+        }
+        if law == self.law {
+            self.send_payload(payload, payload.len() as u32);
+        } else {
+            let mut buf = [0u8; 1024];
+            let n = payload.len().min(buf.len());
+            buf[..n].copy_from_slice(&payload[..n]);
+            crate::media::g711::transcode_in_place(law, self.law, &mut buf[..n]);
+            self.send_payload(&buf[..n], n as u32);
+        }
+    }
+
+    /// Relay a telephone-event packet from another stream: same event, our payload type, our
+    /// timeline (an event keeps one timestamp from start to end).
+    pub fn relay_event(&mut self, marker: bool, far_ts: u32, payload: &[u8]) {
+        let (Some(pt), Some(to)) = (self.dtmf_pt, self.sym.remote) else {
+            return;
+        };
+        let ts = match self.relay_event {
+            Some((f, ours)) if f == far_ts => ours,
+            _ => {
+                let ours = self.sender.timestamp();
+                self.relay_event = Some((far_ts, ours));
+                ours
+            }
+        };
+        let Ok(n) = self
+            .sender
+            .write_event(pt, marker, ts, payload, &mut self.tx)
+        else {
+            return;
+        };
+        if self.socket().is_none() {
+            return;
+        }
+        if let Some(s) = self.sock.as_ref() {
+            let _ = s.try_send_to(&self.tx[..n], to);
+        }
+    }
+
+    /// Send a DTMF digit as RFC 4733 events (`ms` long), paced in real time.
+    pub async fn send_dtmf(&mut self, digit: char, ms: u32) {
+        let (Some(pt), Some(to)) = (self.dtmf_pt, self.sym.remote) else {
+            return;
+        };
+        let start = self.sender.timestamp();
+        let packets = crate::media::dtmf::DtmfSender::packets_for(digit, ms, start);
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(20));
+        let mut last_offset = 0;
+        for (offset, p) in packets {
+            if offset > last_offset {
+                tick.tick().await;
+                last_offset = offset;
+            }
+            if let Ok(n) = self
+                .sender
+                .write_event(pt, p.marker, p.timestamp, &p.payload, &mut self.tx)
+            {
+                if self.socket().is_some() {
+                    if let Some(s) = self.sock.as_ref() {
+                        let _ = s.try_send_to(&self.tx[..n], to);
+                    }
+                }
+            }
+        }
+        // The media timestamps go on after the event.
+        self.sender.skip(ms * 8);
+    }
+}
+
+/// SSRC, first sequence number and timestamp: random (RFC 3550 §5.1), from the clock and a
+/// counter (no cryptographic need).
+fn random_u64() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0x9E37_79B9_7F4A_7C15);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(1);
+    let mut x = t ^ N.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x
+}

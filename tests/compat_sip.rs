@@ -52,6 +52,11 @@ const PENDING: &[(&str, &str)] = &[
          with 200 OK (SIP core, reported, not changed here)",
     ),
     (
+        "t3m_1001_self_followme",
+        "zvezda CANCELs the INVITE to 1001 when Dial times out although nothing provisional came \
+         back; chan_sip sends no CANCEL then (SIP core, reported, not changed here)",
+    ),
+    (
         "t3e_guest_9999_default",
         "zvezda's NOTICE says Call from '127.0.0.3' for a guest, chan_sip Call from '' (SIP core, \
          reported, not changed here)",
@@ -146,6 +151,7 @@ cases!(
     t3i_guest_allowguest_no_alwaysauthreject_no,
     t3j_1001_wrongpass_alwaysauthreject_no,
     t3k_11digit_zadarma,
+    t3m_1001_self_followme,
 );
 
 /// Every case folder has its test above, and every pending entry names a case.

@@ -56,6 +56,9 @@ pub enum Step {
     Cancel {
         ep: String,
     },
+    Mute {
+        ep: String,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -169,6 +172,7 @@ impl Case {
                                 .transpose()?,
                         },
                         "cancel" => Step::Cancel { ep },
+                        "mute" => Step::Mute { ep },
                         _ => return Err(err("unknown step")),
                     };
                     case.steps.push(step);
@@ -275,6 +279,8 @@ struct State {
     /// CSeq base of each dialog the server started (its numbers are shown relative).
     remote_base: HashMap<String, u32>,
     seen_branches: HashSet<String>,
+    /// Answer nothing any more (a phone that is gone but still registered).
+    muted: bool,
 }
 
 pub struct Endpoint {
@@ -343,8 +349,10 @@ impl Endpoint {
         };
         let (n, method) = m.cseq().unwrap_or((0, "?".into()));
         let cid = m.call_id().unwrap_or("").to_string();
-        let ours = st.calls.iter().any(|c| c.call_id == cid);
-        let cseq = if ours {
+        // The server's own numbers (requests it sends, our answers to them) are its choice:
+        // shown relative to the first one of the dialog.
+        let is_request = matches!(m.start, StartLine::Request { .. });
+        let cseq = if is_request == out {
             format!("{n} {method}")
         } else {
             let base = *st.remote_base.entry(cid).or_insert(n);
@@ -559,6 +567,9 @@ impl Endpoint {
             }
         }
         self.notify.notify_waiters();
+        if self.state.lock().unwrap().muted {
+            return;
+        }
         for o in out {
             self.send(&o).await;
         }
@@ -954,6 +965,7 @@ async fn run_step(eps: &BTreeMap<String, Arc<Endpoint>>, step: &Step) -> Result<
         Step::Reply { ep, code } => get(ep)?.reply(*code).await?,
         Step::Bye { ep, cseq } => get(ep)?.bye(*cseq).await?,
         Step::Cancel { ep } => get(ep)?.cancel().await?,
+        Step::Mute { ep } => get(ep)?.state.lock().unwrap().muted = true,
     }
     Ok(())
 }
@@ -1092,7 +1104,12 @@ pub fn import_ladder(text: &str, map: &[(String, String)]) -> Result<Outputs, St
     for c in &rows {
         for (lab, addr) in [(1, 2), (3, 4)] {
             let label = &c[lab];
-            let Some(a) = c.get(addr) else { continue };
+            // A bare address stands for itself (a contact nobody recorded a name for).
+            let a = match c.get(addr) {
+                Some(a) => a.as_str(),
+                None if label.contains(':') => label,
+                None => continue,
+            };
             let name = if label == "AST" {
                 "$SERVER".to_string()
             } else if let Some((_, ep)) = map.iter().find(|(l, _)| l == label) {
@@ -1100,8 +1117,8 @@ pub fn import_ladder(text: &str, map: &[(String, String)]) -> Result<Outputs, St
             } else {
                 continue;
             };
-            if !addr_names.iter().any(|(x, _)| x == a.as_str()) {
-                addr_names.push((a.as_str().to_string(), name));
+            if !addr_names.iter().any(|(x, _)| x == a) {
+                addr_names.push((a.to_string(), name));
             }
         }
     }

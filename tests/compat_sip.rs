@@ -4,8 +4,9 @@
 //! saw plus zvezda's verbose log (astlogdir/full, from logger.conf) must equal `expected/`,
 //! which was recorded from (or written from the behaviour of) a real Asterisk 20 with chan_sip.
 //!
-//! Cases that cannot pass yet are listed in PENDING with the reason; they still run, and
-//! their diff is printed.
+//! Cases that cannot pass yet are listed with the reason, in PENDING_APPS (a dialplan
+//! application zvezda lacks) or KNOWN_SIP_DIFFERENCES (zvezda's SIP core differs from
+//! chan_sip); they still run, and their diff is printed. Every other case must match.
 
 mod support;
 
@@ -16,8 +17,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use support::{free_port, Server};
 
-/// Cases expected to differ, and why. They run and print their diff, but do not fail.
-const PENDING: &[(&str, &str)] = &[
+/// Cases that need a dialplan application zvezda does not have yet. They run and print
+/// their diff, but do not fail.
+const PENDING_APPS: &[(&str, &str)] = &[
     (
         "t2_call_1001_to_1002",
         "MixMonitor (seed dialplan, priority 2 of _X.) is not in zvezda yet (media, issue 5)",
@@ -46,20 +48,24 @@ const PENDING: &[(&str, &str)] = &[
         "t3k_11digit_zadarma",
         "MixMonitor is not in zvezda yet (media, issue 5)",
     ),
+];
+
+/// Cases where zvezda's SIP core behaves differently from chan_sip; reported to whoever
+/// owns src/sip/core.rs, not changed here. They run and print their diff, but do not fail.
+const KNOWN_SIP_DIFFERENCES: &[(&str, &str)] = &[
     (
         "t1c_register_unknown_alwaysauthreject_no",
         "zvezda answers an out-of-dialog BYE on a finished REGISTER's Call-ID with 481, chan_sip \
-         with 200 OK (SIP core, reported, not changed here)",
+         with 200 OK",
+    ),
+    (
+        "t3e_guest_9999_default",
+        "zvezda's NOTICE says Call from '127.0.0.3' for a guest, chan_sip Call from ''",
     ),
     (
         "t3m_1001_self_followme",
         "zvezda CANCELs the INVITE to 1001 when Dial times out although nothing provisional came \
-         back; chan_sip sends no CANCEL then (SIP core, reported, not changed here)",
-    ),
-    (
-        "t3e_guest_9999_default",
-        "zvezda's NOTICE says Call from '127.0.0.3' for a guest, chan_sip Call from '' (SIP core, \
-         reported, not changed here)",
+         back; chan_sip sends no CANCEL then",
     ),
 ];
 
@@ -115,7 +121,8 @@ fn replay(name: &str) -> String {
 
 fn check(name: &str) {
     let diff = replay(name);
-    match PENDING.iter().find(|(n, _)| *n == name) {
+    let pending = PENDING_APPS.iter().chain(KNOWN_SIP_DIFFERENCES);
+    match pending.clone().find(|(n, _)| *n == name) {
         Some((_, why)) => {
             if diff.is_empty() {
                 eprintln!("{name}: listed as pending ({why}) but passes now");
@@ -167,7 +174,7 @@ fn every_case_folder_is_run() {
     let mut listed: Vec<String> = CASES.iter().map(|s| s.to_string()).collect();
     listed.sort();
     assert_eq!(dirs, listed);
-    for (p, _) in PENDING {
+    for (p, _) in PENDING_APPS.iter().chain(KNOWN_SIP_DIFFERENCES) {
         assert!(CASES.contains(p), "pending entry {p} is no case");
     }
 }

@@ -507,8 +507,11 @@ impl Endpoint {
                     if let Some(i) = st.calls.iter().position(|c| c.call_id == cid) {
                         let authed_before = st.calls[i].authed;
                         let msgs = self.on_response(&mut st.calls[i], &m, code, n, &method);
-                        // A challenge the phone answered is not something a script waits for.
-                        keep = authed_before || !st.calls[i].authed;
+                        // A challenge the phone answered (or a late copy of one) is not
+                        // something a script waits for.
+                        let challenge = code == 401 || code == 407;
+                        keep = (authed_before || !st.calls[i].authed)
+                            && !(challenge && n != st.calls[i].cseq);
                         out.extend(msgs);
                     }
                     if keep {

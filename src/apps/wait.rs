@@ -24,7 +24,9 @@ fn exec<'a>(chan: &'a mut Channel, _pbx: &'a Arc<Pbx>, data: String) -> AppFutur
                 AppResult::Continue
             };
         }
-        if chan.safe_sleep(ms).await {
+        // The channel's audio is read meanwhile (recordings hear it) and its generator
+        // (music on hold, Playtones) plays.
+        if crate::channel::playback::idle(chan, ms).await {
             AppResult::Continue
         } else {
             AppResult::Hangup

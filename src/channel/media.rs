@@ -450,9 +450,9 @@ impl RtpStream {
                 tick.tick().await;
                 last_offset = offset;
             }
-            if let Ok(n) = self
-                .sender
-                .write_event(pt, p.marker, p.timestamp, &p.payload, &mut self.tx)
+            if let Ok(n) =
+                self.sender
+                    .write_event(pt, p.marker, p.timestamp, &p.payload, &mut self.tx)
             {
                 if self.socket().is_some() {
                     if let Some(s) = self.sock.as_ref() {

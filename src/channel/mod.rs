@@ -9,6 +9,7 @@ pub mod bridge;
 pub mod local;
 pub mod media;
 pub mod pbx;
+pub mod playback;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -220,6 +221,9 @@ pub struct Channel {
     pub tech: Option<Arc<dyn Tech>>,
     /// The audio (an RTP stream for SIP channels; None for Local channels).
     pub media: Option<Box<media::RtpStream>>,
+    /// What plays to the channel while nothing else does (music on hold, Playtones): pumped
+    /// every 20 ms by the applications that wait ([`playback::idle`], WaitExten, Dial).
+    pub generator: Option<Box<dyn playback::Generator>>,
 }
 
 impl Channel {
@@ -261,6 +265,7 @@ impl Channel {
             app: "",
             tech: None,
             media: None,
+            generator: None,
         }
     }
 

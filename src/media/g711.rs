@@ -150,6 +150,14 @@ pub enum Law {
 
 impl Law {
     /// The static RTP payload type (RFC 3551): 0 for PCMU, 8 for PCMA.
+    /// Asterisk's name for the codec (`alaw`, `ulaw`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Law::Alaw => "alaw",
+            Law::Ulaw => "ulaw",
+        }
+    }
+
     pub fn payload_type(self) -> u8 {
         match self {
             Law::Ulaw => 0,

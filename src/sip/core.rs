@@ -960,7 +960,9 @@ impl Core {
                 None,
                 law_of(allowed[0]),
                 Some(101),
-                cfg.sip.peer(&peer).is_some_and(|p| p.nat(&cfg.sip.general).comedia),
+                cfg.sip
+                    .peer(&peer)
+                    .is_some_and(|p| p.nat(&cfg.sip.general).comedia),
                 dtmf_mode_of(&cfg, &peer),
             );
             let _ = reply.send((idx, DialEvent::Stream(Box::new(stream))));
@@ -1308,7 +1310,8 @@ impl Core {
                 let id = msg.call_id().unwrap_or("");
                 if self.calls.contains_key(id) || self.out.contains_key(id) {
                     // DTMF as `application/dtmf-relay` (or `application/dtmf`): to the stream.
-                    let digit = crate::media::dtmf::parse_dtmf_relay(&String::from_utf8_lossy(&msg.body));
+                    let digit =
+                        crate::media::dtmf::parse_dtmf_relay(&String::from_utf8_lossy(&msg.body));
                     let ctl = self
                         .calls
                         .get(id)

@@ -91,42 +91,9 @@ pub fn unknown_options(opts: &str) -> Vec<char> {
     bad
 }
 
-/// Walk an options string: known letters with their `(arg)`, `unknown` for the others.
-fn scan_options(opts: &str, mut unknown: impl FnMut(char)) -> Vec<(char, Option<String>)> {
-    let mut out = Vec::new();
-    let chars: Vec<char> = opts.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        i += 1;
-        let Some(&(_, takes_arg)) = OPTIONS.iter().find(|(o, _)| *o == c) else {
-            unknown(c);
-            continue;
-        };
-        let mut arg = None;
-        if takes_arg && chars.get(i) == Some(&'(') {
-            let mut depth = 0;
-            let start = i + 1;
-            let mut j = i;
-            while j < chars.len() {
-                match chars[j] {
-                    '(' => depth += 1,
-                    ')' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-                j += 1;
-            }
-            arg = Some(chars[start..j.min(chars.len())].iter().collect());
-            i = j + 1;
-        }
-        out.push((c, arg));
-    }
-    out
+/// Walk an options string with Dial's table.
+fn scan_options(opts: &str, unknown: impl FnMut(char)) -> Vec<(char, Option<String>)> {
+    super::scan_options(opts, OPTIONS, unknown)
 }
 
 /// Why a channel could not be requested: (cause, cause text).

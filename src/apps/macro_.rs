@@ -129,6 +129,11 @@ async fn run(chan: &mut Channel, p: &Arc<Pbx>, data: String) -> AppResult {
                 break;
             }
             Some(AppResult::Continue) => {}
+            // A keypress ends the macro's extension: the caller's loop collects the number.
+            Some(AppResult::Digit(d)) => {
+                result = AppResult::Digit(d);
+                break;
+            }
         }
         if !chan.context.eq_ignore_ascii_case(&full) && chan.stack.is_empty() {
             crate::verb!(2, "Channel '{}' jumping out of macro '{}'", chan.name, name);

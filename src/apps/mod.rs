@@ -11,10 +11,12 @@ use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 
 pub mod answer;
+pub mod background;
 pub mod busy;
 pub mod congestion;
 pub mod dbdeltree;
 pub mod dial;
+pub mod echo;
 pub mod execif;
 pub mod followme;
 pub mod gosub;
@@ -25,11 +27,17 @@ pub mod gotoiftime;
 pub mod hangup;
 pub mod log;
 pub mod macro_;
+pub mod milliwatt;
 pub mod mset;
 pub mod noop;
+pub mod playback;
 pub mod progress;
+pub mod read;
 pub mod r#return;
 pub mod ringing;
+pub mod sayalpha;
+pub mod saydigits;
+pub mod saynumber;
 pub mod set;
 pub mod verbose;
 pub mod wait;
@@ -45,6 +53,9 @@ pub enum AppResult {
     Hangup,
     /// MacroExit: leave the running Macro (outside one, like Hangup).
     MacroExit,
+    /// The caller pressed a digit that ends the extension (Background, WaitExten): the PBX
+    /// loop collects the rest of the number and goes there.
+    Digit(char),
 }
 
 pub type AppFuture<'a> = Pin<Box<dyn Future<Output = AppResult> + Send + 'a>>;
@@ -67,9 +78,67 @@ pub struct App {
     pub exec: Exec,
 }
 
+/// `ast_app_parse_options`: the letters of `opts` found in `table` (letter, takes an
+/// `(argument)`), in order, with their arguments; `unknown` is called for the others.
+pub fn scan_options(
+    opts: &str,
+    table: &[(char, bool)],
+    mut unknown: impl FnMut(char),
+) -> Vec<(char, Option<String>)> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = opts.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        i += 1;
+        let Some(&(_, takes_arg)) = table.iter().find(|(o, _)| *o == c) else {
+            unknown(c);
+            continue;
+        };
+        let mut arg = None;
+        if takes_arg && chars.get(i) == Some(&'(') {
+            let mut depth = 0;
+            let start = i + 1;
+            let mut j = i;
+            while j < chars.len() {
+                match chars[j] {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            arg = Some(chars[start..j.min(chars.len())].iter().collect());
+            i = j + 1;
+        }
+        out.push((c, arg));
+    }
+    out
+}
+
+/// [`scan_options`] with Asterisk's warning for an unknown letter.
+pub fn parse_options(opts: &str, table: &[(char, bool)]) -> Vec<(char, Option<String>)> {
+    scan_options(opts, table, |c| {
+        crate::logger::warning("app.c", &format!("Unrecognized option: '{c}'"))
+    })
+}
+
 /// Every application this build runs, in no particular order.
 pub static APPS: &[&App] = &[
     &answer::APP,
+    &background::APP,
+    &echo::APP,
+    &milliwatt::APP,
+    &playback::APP,
+    &read::APP,
+    &sayalpha::APP,
+    &saydigits::APP,
+    &saynumber::APP,
     &busy::APP,
     &congestion::APP,
     &dbdeltree::APP,

@@ -1,6 +1,6 @@
 //! WaitExten: wait for the caller to dial an extension (main/pbx_builtins.c). On timeout
 //! it continues with the next priority when there is one, else goes to `t` (then `e`).
-//! Digits arrive with the media layer; until then only the timeout path can happen.
+//! A digit ends the wait: the PBX loop collects the rest of the number.
 
 use super::{App, AppFuture, AppResult, Exec};
 use crate::channel::{pbx::raise_exception, Channel};
@@ -24,8 +24,11 @@ fn exec<'a>(chan: &'a mut Channel, p: &'a Arc<Pbx>, data: String) -> AppFuture<'
             .and_then(|t| super::parse_seconds_ms(t))
             .filter(|&ms| ms > 0)
             .unwrap_or_else(|| crate::funcs::timeout::response_ms(chan));
-        if !chan.safe_sleep(ms).await {
-            return AppResult::Hangup;
+        match crate::channel::playback::wait_digit(chan, ms, "").await {
+            Err(()) => return AppResult::Hangup,
+            // The PBX loop collects the rest of the number.
+            Ok(Some(d)) => return AppResult::Digit(d),
+            Ok(None) => {}
         }
         let dp = p.dialplan();
         let cid = chan.caller.num.clone();

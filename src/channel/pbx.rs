@@ -200,9 +200,18 @@ pub async fn run_loop(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) {
                 Spawn::NotFound => break None,
             }
         };
-        if res.is_some() {
-            spawn_exited(chan);
-            return;
+        match res {
+            Some(AppResult::Digit(d)) => {
+                if !collect_digits(chan, dp, d).await {
+                    return;
+                }
+                continue;
+            }
+            Some(_) => {
+                spawn_exited(chan);
+                return;
+            }
+            None => {}
         }
         if chan.check_hangup() {
             return;
@@ -263,11 +272,16 @@ pub async fn run_loop(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) {
             return;
         }
         // autofallthrough=no: wait for digits (response timeout), then `t`.
-        if !chan
-            .safe_sleep(crate::funcs::timeout::response_ms(chan))
-            .await
-        {
-            return;
+        let wait = crate::funcs::timeout::response_ms(chan);
+        match crate::channel::playback::wait_digit(chan, wait, "").await {
+            Err(()) => return,
+            Ok(Some(d)) => {
+                if !collect_digits(chan, dp, d).await {
+                    return;
+                }
+                continue;
+            }
+            Ok(None) => {}
         }
         if dp.exists(&chan.context, "t", 1, cid) {
             crate::verb!(3, "Timeout on {}", chan.name);
@@ -286,6 +300,50 @@ pub async fn run_loop(chan: &mut Channel, pbx: &Arc<Pbx>, dp: &Compiled) {
             return;
         }
     }
+}
+
+/// A digit ended the extension: read more while more digits could match (each within
+/// `TIMEOUT(digit)`), then go to the number dialled, or `i` / `e` (pbx.c's collect_digits
+/// and what follows it). False when the call should end.
+async fn collect_digits(chan: &mut Channel, dp: &Compiled, first: char) -> bool {
+    let mut dst = first.to_string();
+    let callerid = cid(chan);
+    while dp.match_more(&chan.context, &dst, callerid.as_deref()) {
+        let wait = crate::funcs::timeout::digit_ms(chan);
+        match crate::channel::playback::wait_digit(chan, wait, "").await {
+            Ok(Some(d)) => dst.push(d),
+            Ok(None) => break,
+            Err(()) => return false,
+        }
+    }
+    let cid = callerid.as_deref();
+    if dp.exists(&chan.context, &dst, 1, cid) {
+        chan.exten = dst;
+        chan.priority = 1;
+    } else if dp.exists(&chan.context, "i", 1, cid) {
+        crate::verb!(
+            3,
+            "Invalid extension '{}' in context '{}' on {}",
+            dst,
+            chan.context,
+            chan.name
+        );
+        chan.vars.set("INVALID_EXTEN", Some(&dst));
+        chan.exten = "i".into();
+        chan.priority = 1;
+    } else if dp.exists(&chan.context, "e", 1, cid) {
+        raise_exception(chan, "INVALID");
+    } else {
+        logger::warning(
+            "pbx.c",
+            &format!(
+                "Invalid extension '{}', but no rule 'i' or 'e' in context '{}'",
+                dst, chan.context
+            ),
+        );
+        return false;
+    }
+    true
 }
 
 /// The line Asterisk prints when an application ends the extension (hangup, error).

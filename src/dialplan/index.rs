@@ -401,7 +401,25 @@ impl Compiled {
     /// of some extension in the context or its includes?
     pub fn can_match(&self, context: &str, exten: &str, callerid: Option<&str>) -> bool {
         let mut seen: Vec<&str> = Vec::new();
-        self.can_match_in(context, exten, callerid, &mut seen)
+        self.can_match_in(
+            context,
+            exten,
+            callerid,
+            &mut seen,
+            super::pattern::can_match,
+        )
+    }
+
+    /// `ast_matchmore_extension`: could more digits make `exten` match (through includes)?
+    pub fn match_more(&self, context: &str, exten: &str, callerid: Option<&str>) -> bool {
+        let mut seen: Vec<&str> = Vec::new();
+        self.can_match_in(
+            context,
+            exten,
+            callerid,
+            &mut seen,
+            super::pattern::match_more,
+        )
     }
 
     fn can_match_in<'a>(
@@ -410,6 +428,7 @@ impl Compiled {
         exten: &str,
         callerid: Option<&str>,
         seen: &mut Vec<&'a str>,
+        test: fn(&str, &str) -> bool,
     ) -> bool {
         if seen.len() >= 128 || seen.iter().any(|c| c.eq_ignore_ascii_case(context)) {
             return false;
@@ -418,7 +437,7 @@ impl Compiled {
             return false;
         };
         let hit = ctx.exts.iter().enumerate().any(|(i, e)| {
-            super::pattern::can_match(&e.exten, exten)
+            test(&e.exten, exten)
                 && ctx.prios[i] & 1 != 0
                 && e.cid
                     .as_ref()
@@ -430,7 +449,7 @@ impl Compiled {
         seen.push(&ctx.name);
         ctx.includes.iter().any(|inc| {
             inc.time.as_ref().is_none_or(|t| t.matches_now())
-                && self.can_match_in(&inc.name, exten, callerid, seen)
+                && self.can_match_in(&inc.name, exten, callerid, seen, test)
         })
     }
 

@@ -12,6 +12,37 @@ pub fn matches(pattern: &str, number: &str) -> bool {
     match_from(p.as_bytes(), number.as_bytes())
 }
 
+/// `E_MATCHMORE`: could `number` match `pattern` with more digits (not as it is)?
+pub fn match_more(pattern: &str, number: &str) -> bool {
+    let Some(p) = pattern.strip_prefix('_') else {
+        let a: Vec<u8> = pattern.bytes().filter(|&c| c != b'-').collect();
+        let b: Vec<u8> = number.bytes().filter(|&c| c != b'-').collect();
+        return a.len() > b.len() && a.starts_with(&b);
+    };
+    let (p, n) = (p.as_bytes(), number.as_bytes());
+    let (mut i, mut j) = (0usize, 0usize);
+    while i < p.len() {
+        let c = p[i];
+        match c {
+            b'-' => {
+                i += 1;
+                continue;
+            }
+            b'.' | b'!' => return true,
+            _ => {}
+        }
+        let Some(&d) = n.get(j) else {
+            return true;
+        };
+        match elem_matches(p, i, d) {
+            Some((true, next)) => i = next,
+            _ => return false,
+        }
+        j += 1;
+    }
+    false
+}
+
 /// `E_CANMATCH`: does `number` match `pattern`, or could it with more digits?
 pub fn can_match(pattern: &str, number: &str) -> bool {
     let Some(p) = pattern.strip_prefix('_') else {
@@ -108,6 +139,18 @@ pub fn in_set(set: &[u8], d: u8) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn match_more_as_asterisk() {
+        use super::match_more;
+        assert!(match_more("_X.", "1"));
+        assert!(match_more("_1XX", "1"));
+        assert!(!match_more("_1XX", "123"));
+        assert!(!match_more("1", "1"));
+        assert!(match_more("12", "1"));
+        assert!(!match_more("_2XX", "1"));
+        assert!(match_more("_1!", "1"));
+    }
+
     use super::matches;
 
     #[test]

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub mod phone;
+pub mod rtp;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_zvezda");
 

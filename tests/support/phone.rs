@@ -13,6 +13,28 @@ pub struct Phone {
     pub sock: UdpSocket,
     pub server: String,
     pub port: u16,
+    /// The SDP this phone offers and answers with ([`SDP`] unless it has RTP of its own).
+    pub sdp: String,
+    /// The peer it calls as (From user, digest username): 1001 unless set.
+    pub user: String,
+}
+
+/// An SDP for a phone whose audio is at 127.0.0.1:`rtp_port`, offering `pts` (0, 8) and
+/// telephone-event 101.
+pub fn sdp_for(rtp_port: u16, pts: &[u8]) -> String {
+    let list: Vec<String> = pts.iter().map(|p| p.to_string()).collect();
+    let mut s = format!(
+        "v=0\r\no=uac 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {rtp_port} RTP/AVP {} 101\r\n",
+        list.join(" ")
+    );
+    for p in pts {
+        s.push_str(&format!(
+            "a=rtpmap:{p} {}/8000\r\n",
+            if *p == 0 { "PCMU" } else { "PCMA" }
+        ));
+    }
+    s.push_str("a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n");
+    s
 }
 
 impl Phone {
@@ -23,6 +45,8 @@ impl Phone {
             sock,
             server: format!("127.0.0.1:{port}"),
             port,
+            sdp: SDP.to_string(),
+            user: "1001".into(),
         }
     }
 
@@ -55,14 +79,19 @@ impl Phone {
         let me = self.sock.local_addr().unwrap();
         let mut s = format!(
             "INVITE sip:{to}@127.0.0.1:{p} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-{call}-{cseq};rport\r\nMax-Forwards: 70\r\n\
-             From: \"Ivan\" <sip:1001@127.0.0.1:{p}>;tag={call}F\r\nTo: <sip:{to}@127.0.0.1:{p}>\r\nCall-ID: {call}\r\nCSeq: {cseq} INVITE\r\n\
-             Contact: <sip:1001@{me}>\r\nContent-Type: application/sdp\r\n",
-            p = self.port
+             From: \"Ivan\" <sip:{u}@127.0.0.1:{p}>;tag={call}F\r\nTo: <sip:{to}@127.0.0.1:{p}>\r\nCall-ID: {call}\r\nCSeq: {cseq} INVITE\r\n\
+             Contact: <sip:{u}@{me}>\r\nContent-Type: application/sdp\r\n",
+            p = self.port,
+            u = self.user
         );
         if let Some(a) = auth {
             s.push_str(&format!("Authorization: {a}\r\n"));
         }
-        s.push_str(&format!("Content-Length: {}\r\n\r\n{SDP}", SDP.len()));
+        s.push_str(&format!(
+            "Content-Length: {}\r\n\r\n{}",
+            self.sdp.len(),
+            self.sdp
+        ));
         s
     }
 
@@ -75,9 +104,10 @@ impl Phone {
         };
         self.send(&format!(
             "ACK sip:{to}@127.0.0.1:{p} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch={branch};rport\r\nMax-Forwards: 70\r\n\
-             From: \"Ivan\" <sip:1001@127.0.0.1:{p}>;tag={call}F\r\nTo: {}\r\nCall-ID: {call}\r\nCSeq: {cseq} ACK\r\nContent-Length: 0\r\n\r\n",
+             From: \"Ivan\" <sip:{u}@127.0.0.1:{p}>;tag={call}F\r\nTo: {}\r\nCall-ID: {call}\r\nCSeq: {cseq} ACK\r\nContent-Length: 0\r\n\r\n",
             resp.header("To").unwrap(),
-            p = self.port
+            p = self.port,
+            u = self.user
         ));
     }
 
@@ -85,16 +115,17 @@ impl Phone {
     pub fn bye(&self, ok: &Message, to: &str, call: &str) {
         let me = self.sock.local_addr().unwrap();
         self.send(&format!(
-            "BYE sip:{to}@127.0.0.1:{p} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-{call}-bye;rport\r\nFrom: \"Ivan\" <sip:1001@127.0.0.1:{p}>;tag={call}F\r\n\
+            "BYE sip:{to}@127.0.0.1:{p} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-{call}-bye;rport\r\nFrom: \"Ivan\" <sip:{u}@127.0.0.1:{p}>;tag={call}F\r\n\
              To: {}\r\nCall-ID: {call}\r\nCSeq: 3 BYE\r\nContent-Length: 0\r\n\r\n",
             ok.header("To").unwrap(),
-            p = self.port
+            p = self.port,
+            u = self.user
         ));
     }
 
     pub fn answer_challenge(&self, challenge: &Message, to: &str, pass: &str) -> String {
         let uri = format!("sip:{to}@127.0.0.1:{}", self.port);
-        digest_answer(challenge, "1001", pass, "INVITE", &uri)
+        digest_answer(challenge, &self.user, pass, "INVITE", &uri)
     }
 
     /// INVITE, 401, ACK, INVITE with auth: returns the codes seen and the final response.
@@ -146,6 +177,7 @@ impl Phone {
     ) -> std::thread::JoinHandle<Vec<String>> {
         let bsock = self.sock.try_clone().unwrap();
         bsock.set_read_timeout(Some(idle)).unwrap();
+        let sdp = self.sdp.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             let mut got = Vec::new();
@@ -184,7 +216,7 @@ impl Phone {
                             if i > 0 {
                                 std::thread::sleep(delay);
                             }
-                            let body = if *code == 200 { SDP } else { "" };
+                            let body = if *code == 200 { sdp.as_str() } else { "" };
                             bsock
                                 .send_to(reply(*code, body, &to).as_bytes(), from)
                                 .unwrap();

@@ -34,6 +34,11 @@ impl ToneZone {
             .map(|(_, v)| v)
     }
 
+    /// The ring-back tone (indications.conf calls it `ring`).
+    pub fn ringback(&self) -> Option<&Spanned<String>> {
+        self.tone("ring")
+    }
+
     /// Whether Asterisk registers the zone: it needs a description and a tone.
     pub fn is_valid(&self) -> bool {
         self.description
@@ -295,5 +300,6 @@ mod tests {
             assert!(!list.parts.is_empty() && list.bad_parts.is_empty(), "{t}");
         }
         assert_eq!(c.tone(Some("ru"), "busy"), Some("480+620/500,0/500"));
+        assert_eq!(z.ringback().unwrap().value, "440+480/2000,0/4000");
     }
 }

@@ -439,13 +439,9 @@ impl DtmfDetector {
 
     fn analyse(&self) -> Option<char> {
         let b = &self.block;
-        let rows: Vec<f64> = self.row_coef.iter().map(|&c| goertzel(b, c)).collect();
-        let cols: Vec<f64> = self.col_coef.iter().map(|&c| goertzel(b, c)).collect();
-        let best = |v: &[f64]| {
-            v.iter()
-                .enumerate()
-                .fold(0, |bi, (i, &x)| if x > v[bi] { i } else { bi })
-        };
+        let rows = self.row_coef.map(|c| goertzel(b, c));
+        let cols = self.col_coef.map(|c| goertzel(b, c));
+        let best = |v: &[f64; 4]| (0..4).fold(0, |bi, i| if v[i] > v[bi] { i } else { bi });
         let (br, bc) = (best(&rows), best(&cols));
         let (r, c) = (rows[br], cols[bc]);
         let n = BLOCK as f64;

@@ -9,3 +9,28 @@ pub mod rtp;
 pub mod say;
 pub mod sound;
 pub mod tones;
+
+/// Sample rate of everything here (narrowband telephony).
+pub const RATE: u32 = 8000;
+/// Samples in one 20 ms frame, the packetisation zvezda sends (`ptime` 20).
+pub const FRAME_SAMPLES: usize = 160;
+
+/// Split audio into 20 ms frames; the last one is padded with silence.
+pub fn frames(samples: &[i16]) -> impl Iterator<Item = [i16; FRAME_SAMPLES]> + '_ {
+    samples.chunks(FRAME_SAMPLES).map(|c| {
+        let mut f = [0i16; FRAME_SAMPLES];
+        f[..c.len()].copy_from_slice(c);
+        f
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn framing() {
+        let audio: Vec<i16> = (1..=400).collect();
+        let f: Vec<_> = super::frames(&audio).collect();
+        assert_eq!(f.len(), 3);
+        assert_eq!((f[1][0], f[2][79], f[2][80]), (161, 400, 0));
+    }
+}

@@ -763,6 +763,39 @@ mod tests {
     }
 
     #[test]
+    fn no_talk_off_on_bundled_speech() {
+        // Every bundled prompt (espeak speech in two languages), one after the other.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sounds");
+        let mut audio = Vec::new();
+        let mut files = 0;
+        for lang in ["en", "ru"] {
+            for dir in [
+                root.join(lang),
+                root.join(lang).join("digits"),
+                root.join(lang).join("letters"),
+            ] {
+                let Ok(rd) = std::fs::read_dir(&dir) else {
+                    continue;
+                };
+                for e in rd.flatten() {
+                    if e.path().extension().is_some_and(|x| x == "wav") {
+                        audio.extend(crate::media::sound::load_path(&e.path()).unwrap());
+                        files += 1;
+                    }
+                }
+            }
+        }
+        assert!(files > 200, "{files}");
+        let ev = DtmfDetector::new().process_collect(&audio);
+        assert!(
+            ev.is_empty(),
+            "{} false digits: {:?}",
+            ev.len(),
+            &ev[..ev.len().min(6)]
+        );
+    }
+
+    #[test]
     fn minimum_duration() {
         for offset in [0usize, 17, 50, 90] {
             let mut a = vec![0i16; offset];

@@ -114,6 +114,12 @@ impl IndicationsConf {
         z.tone(name).map(|v| v.value.as_str())
     }
 
+    /// What Playtones(`arg`) plays: the zone's tone called `arg`, or `arg` itself as a tone
+    /// list (app_playtones).
+    pub fn playtones_arg<'a>(&'a self, zone: Option<&str>, arg: &'a str) -> &'a str {
+        self.tone(zone, arg.trim()).unwrap_or(arg)
+    }
+
     pub fn from_conf(conf: &ConfFile) -> Self {
         let mut out = IndicationsConf::default();
         let mut d = Vec::new();
@@ -301,5 +307,7 @@ mod tests {
         }
         assert_eq!(c.tone(Some("ru"), "busy"), Some("480+620/500,0/500"));
         assert_eq!(z.ringback().unwrap().value, "440+480/2000,0/4000");
+        assert_eq!(c.playtones_arg(None, "busy"), "480+620/500,0/500");
+        assert_eq!(c.playtones_arg(None, "!425/50"), "!425/50");
     }
 }

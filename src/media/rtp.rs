@@ -438,6 +438,41 @@ impl SymmetricRtp {
     }
 }
 
+/// The RTP ports to try binding, in order, as res_rtp_asterisk picks them from rtp.conf's
+/// `rtpstart`..`rtpend`: an even port at a random place in the range (`random` is the
+/// caller's random number), then every even port after it, wrapping to the start, each once.
+/// RTCP uses the port above.
+pub fn rtp_port_candidates(start: u16, end: u16, random: u32) -> impl Iterator<Item = u16> {
+    let (start, end) = if start <= end {
+        (start, end)
+    } else {
+        (end, start)
+    };
+    let first_even = (start as u32 + 1) & !1;
+    let span = (end - start) as u32;
+    let mut x = if span == 0 {
+        start as u32
+    } else {
+        random % span + start as u32
+    } & !1;
+    if x < first_even {
+        x = first_even;
+    }
+    let count = if end as u32 >= first_even {
+        (end as u32 - first_even) / 2 + 1
+    } else {
+        0
+    };
+    (0..count).map(move |_| {
+        let port = x;
+        x += 2;
+        if x > end as u32 {
+            x = first_even;
+        }
+        port as u16
+    })
+}
+
 /// rtp.conf `strictrtp`: `no`, `yes` (sequence and timing checks while learning) or `seqno`
 /// (sequence only).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1084,6 +1119,21 @@ mod tests {
         assert!((0u16..8).any(|n| q.accept(evil, n, 50)));
         let mut open = StrictRtp::new(StrictMode::No, 4);
         assert!(open.accept(evil, 1, 0));
+    }
+
+    #[test]
+    fn port_candidates() {
+        let ports: Vec<u16> = rtp_port_candidates(10000, 10010, 7).collect();
+        assert_eq!(ports, [10006, 10008, 10010, 10000, 10002, 10004]);
+        let all: Vec<u16> = rtp_port_candidates(5001, 5009, 123_456).collect();
+        let mut sorted = all.clone();
+        sorted.sort();
+        assert_eq!(sorted, [5002, 5004, 5006, 5008]);
+        assert_eq!(
+            rtp_port_candidates(6000, 6000, 9).collect::<Vec<_>>(),
+            [6000]
+        );
+        assert!(rtp_port_candidates(5001, 5001, 0).next().is_none());
     }
 
     #[test]

@@ -1,6 +1,18 @@
 //! Media building blocks (issue 5), sans-IO: codecs, RTP/RTCP state, DTMF, tones, sound files,
 //! crash-safe recordings and the Say* file lists. Nothing here opens a socket or spawns a task;
 //! the call layer feeds bytes and clock readings in and takes bytes and events out.
+//!
+//! * [`g711`]: A-law/μ-law tables, encode/decode/transcode.
+//! * [`rtp`]: RTP header read/write, [`rtp::RtpSender`], [`rtp::RtpReceiver`] (loss, jitter,
+//!   SSRC changes), symmetric and strict RTP, port choice, RTCP SR/RR/SDES/BYE, rtptimeout.
+//! * [`dtmf`]: RFC 4733 receive/send, SIP INFO bodies, Goertzel in-band detector, tone
+//!   generator.
+//! * [`tones`]: indications.conf tone lists and their generator (Playtones, ringback, busy).
+//! * [`sound`]: finding sound files as Asterisk does and loading them to 8 kHz samples.
+//! * [`file`]: crash-safe recording writer, saturating mixer (MixMonitor).
+//! * [`say`]: the file lists of SayDigits/SayNumber/SayAlpha and counted words (en, ru).
+//!
+//! Audio is 8 kHz signed 16-bit linear ([`RATE`]) in 20 ms frames ([`FRAME_SAMPLES`]).
 
 pub mod dtmf;
 pub mod file;

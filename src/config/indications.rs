@@ -34,6 +34,11 @@ impl ToneZone {
             .map(|(_, v)| v)
     }
 
+    /// The ring-back tone (indications.conf calls it `ring`).
+    pub fn ringback(&self) -> Option<&Spanned<String>> {
+        self.tone("ring")
+    }
+
     /// Whether Asterisk registers the zone: it needs a description and a tone.
     pub fn is_valid(&self) -> bool {
         self.description
@@ -107,6 +112,12 @@ impl IndicationsConf {
             .and_then(|z| self.zone(z))
             .or_else(|| self.default_zone())?;
         z.tone(name).map(|v| v.value.as_str())
+    }
+
+    /// What Playtones(`arg`) plays: the zone's tone called `arg`, or `arg` itself as a tone
+    /// list (app_playtones).
+    pub fn playtones_arg<'a>(&'a self, zone: Option<&str>, arg: &'a str) -> &'a str {
+        self.tone(zone, arg.trim()).unwrap_or(arg)
     }
 
     pub fn from_conf(conf: &ConfFile) -> Self {
@@ -295,5 +306,8 @@ mod tests {
             assert!(!list.parts.is_empty() && list.bad_parts.is_empty(), "{t}");
         }
         assert_eq!(c.tone(Some("ru"), "busy"), Some("480+620/500,0/500"));
+        assert_eq!(z.ringback().unwrap().value, "440+480/2000,0/4000");
+        assert_eq!(c.playtones_arg(None, "busy"), "480+620/500,0/500");
+        assert_eq!(c.playtones_arg(None, "!425/50"), "!425/50");
     }
 }

@@ -249,6 +249,14 @@ impl ConfigSet {
         set
     }
 
+    /// indications.conf, or zvezda's built-in `us` zone when there is none.
+    pub fn indications_or_builtin(&self) -> std::borrow::Cow<'_, indications::IndicationsConf> {
+        match &self.indications {
+            Some(i) => std::borrow::Cow::Borrowed(i),
+            None => std::borrow::Cow::Owned(indications::IndicationsConf::builtin()),
+        }
+    }
+
     /// The raw file called `name`, if it was loaded.
     pub fn raw(&self, name: &str) -> Option<&ConfFile> {
         self.raw

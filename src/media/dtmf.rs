@@ -439,13 +439,9 @@ impl DtmfDetector {
 
     fn analyse(&self) -> Option<char> {
         let b = &self.block;
-        let rows: Vec<f64> = self.row_coef.iter().map(|&c| goertzel(b, c)).collect();
-        let cols: Vec<f64> = self.col_coef.iter().map(|&c| goertzel(b, c)).collect();
-        let best = |v: &[f64]| {
-            v.iter()
-                .enumerate()
-                .fold(0, |bi, (i, &x)| if x > v[bi] { i } else { bi })
-        };
+        let rows = self.row_coef.map(|c| goertzel(b, c));
+        let cols = self.col_coef.map(|c| goertzel(b, c));
+        let best = |v: &[f64; 4]| (0..4).fold(0, |bi, i| if v[i] > v[bi] { i } else { bi });
         let (br, bc) = (best(&rows), best(&cols));
         let (r, c) = (rows[br], cols[bc]);
         let n = BLOCK as f64;
@@ -764,6 +760,39 @@ mod tests {
         }
         let ev = DtmfDetector::new().process_collect(&audio);
         assert_eq!(digits(&ev), "590");
+    }
+
+    #[test]
+    fn no_talk_off_on_bundled_speech() {
+        // Every bundled prompt (espeak speech in two languages), one after the other.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sounds");
+        let mut audio = Vec::new();
+        let mut files = 0;
+        for lang in ["en", "ru"] {
+            for dir in [
+                root.join(lang),
+                root.join(lang).join("digits"),
+                root.join(lang).join("letters"),
+            ] {
+                let Ok(rd) = std::fs::read_dir(&dir) else {
+                    continue;
+                };
+                for e in rd.flatten() {
+                    if e.path().extension().is_some_and(|x| x == "wav") {
+                        audio.extend(crate::media::sound::load_path(&e.path()).unwrap());
+                        files += 1;
+                    }
+                }
+            }
+        }
+        assert!(files > 200, "{files}");
+        let ev = DtmfDetector::new().process_collect(&audio);
+        assert!(
+            ev.is_empty(),
+            "{} false digits: {:?}",
+            ev.len(),
+            &ev[..ev.len().min(6)]
+        );
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! numbers are extended to 32 bits and counted for loss, duplicates and reordering (RFC 3550
 //! A.1), and interarrival jitter is kept as RFC 3550 A.8 computes it, from arrival times the
 //! caller gives in timestamp units. [`SymmetricRtp`] is the comedia rule (`nat=yes`): send to
-//! where the peer's packets come from.
+//! where the peer's packets come from. [`StrictRtp`] is rtp.conf's `strictrtp` source
+//! learning, and [`RtpTimeout`] sip.conf's `rtptimeout`/`rtpholdtimeout`.
 //!
 //! Headers are read and written with the `rtp-rs` crate (zero-copy reader, builder that writes
 //! into a caller buffer): it fits the per-packet path without allocating. RTCP is small enough
@@ -434,6 +435,212 @@ impl SymmetricRtp {
             return true;
         }
         false
+    }
+}
+
+/// The RTP ports to try binding, in order, as res_rtp_asterisk picks them from rtp.conf's
+/// `rtpstart`..`rtpend`: an even port at a random place in the range (`random` is the
+/// caller's random number), then every even port after it, wrapping to the start, each once.
+/// RTCP uses the port above.
+pub fn rtp_port_candidates(start: u16, end: u16, random: u32) -> impl Iterator<Item = u16> {
+    let (start, end) = if start <= end {
+        (start, end)
+    } else {
+        (end, start)
+    };
+    let first_even = (start as u32 + 1) & !1;
+    let span = (end - start) as u32;
+    let mut x = if span == 0 {
+        start as u32
+    } else {
+        random % span + start as u32
+    } & !1;
+    if x < first_even {
+        x = first_even;
+    }
+    let count = if end as u32 >= first_even {
+        (end as u32 - first_even) / 2 + 1
+    } else {
+        0
+    };
+    (0..count).map(move |_| {
+        let port = x;
+        x += 2;
+        if x > end as u32 {
+            x = first_even;
+        }
+        port as u16
+    })
+}
+
+/// rtp.conf `strictrtp`: `no`, `yes` (sequence and timing checks while learning) or `seqno`
+/// (sequence only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StrictMode {
+    No,
+    Yes,
+    Seqno,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StrictState {
+    /// Every source accepted (`strictrtp=no`).
+    Open,
+    /// Learning which address the media comes from.
+    Learn,
+    /// Only the learned address is accepted.
+    Closed,
+}
+
+/// How long learning lasts once a source is known (res_rtp_asterisk: 5 s).
+pub const STRICT_LEARN_MS: u64 = 5000;
+
+/// Strict RTP as res_rtp_asterisk does it: when the remote address is set (from SDP),
+/// learning starts; a packet from the learned source or from the SDP address is accepted at
+/// once, another address must send `probation` (rtp.conf, default 4) packets in sequence
+/// after its first one before it becomes the source (with `yes`, not faster than a flood
+/// would: `(probation - 1) * 9 - 5` ms); five seconds after learning started with a source
+/// known, the source is locked and every other address is dropped.
+#[derive(Clone, Debug)]
+pub struct StrictRtp {
+    mode: StrictMode,
+    state: StrictState,
+    probation: u32,
+    source: Option<SocketAddr>,
+    target: Option<SocketAddr>,
+    proposed: Option<SocketAddr>,
+    learn_start: u64,
+    packets: u32,
+    max_seq: u16,
+    first_in_row: Option<u64>,
+}
+
+impl StrictRtp {
+    pub fn new(mode: StrictMode, probation: u32) -> Self {
+        StrictRtp {
+            mode,
+            state: if mode == StrictMode::No {
+                StrictState::Open
+            } else {
+                StrictState::Closed
+            },
+            probation: if probation > 1 { probation } else { 4 },
+            source: None,
+            target: None,
+            proposed: None,
+            learn_start: 0,
+            packets: 0,
+            max_seq: 0,
+            first_in_row: None,
+        }
+    }
+
+    pub fn state(&self) -> StrictState {
+        self.state
+    }
+
+    /// The address media is accepted from.
+    pub fn source(&self) -> Option<SocketAddr> {
+        self.source
+    }
+
+    /// The remote address from SDP was set (call setup, re-INVITE): learn again if it changed.
+    pub fn set_remote(&mut self, addr: SocketAddr, now_ms: u64) {
+        self.target = Some(addr);
+        if self.mode != StrictMode::No && self.source != Some(addr) {
+            self.state = StrictState::Learn;
+            self.proposed = None;
+            self.learn_start = now_ms;
+            self.seq_init(self.max_seq);
+        }
+    }
+
+    fn seq_init(&mut self, seq: u16) {
+        self.max_seq = seq;
+        self.packets = self.probation;
+        self.first_in_row = None;
+    }
+
+    /// Returns the packets still needed (0 = accept the candidate).
+    fn seq_update(&mut self, seq: u16, now_ms: u64) -> u32 {
+        if seq == self.max_seq.wrapping_add(1) {
+            self.packets = self.packets.saturating_sub(1);
+        } else {
+            self.packets = self.probation - 1;
+            self.first_in_row = Some(now_ms);
+        }
+        if self.mode == StrictMode::Yes {
+            let min = ((self.probation as u64 - 1) * 9).saturating_sub(5);
+            match self.first_in_row {
+                None => self.first_in_row = Some(now_ms),
+                Some(t) if self.packets == 0 && now_ms.saturating_sub(t) < min => {
+                    self.packets = self.probation - 1;
+                    self.first_in_row = Some(now_ms);
+                }
+                _ => {}
+            }
+        }
+        self.max_seq = seq;
+        self.packets
+    }
+
+    /// Whether a packet from `from` with sequence number `seq`, arriving at `now_ms`, is
+    /// accepted.
+    pub fn accept(&mut self, from: SocketAddr, seq: u16, now_ms: u64) -> bool {
+        if self.state == StrictState::Learn {
+            if self.source.is_some() && now_ms.saturating_sub(self.learn_start) > STRICT_LEARN_MS {
+                self.state = StrictState::Closed;
+            } else {
+                if self.source == Some(from) || self.target == Some(from) {
+                    self.source = Some(from);
+                    self.seq_init(seq);
+                    return true;
+                }
+                if self.proposed == Some(from) {
+                    if self.seq_update(seq, now_ms) == 0 {
+                        self.source = Some(from);
+                        self.seq_init(seq);
+                        return true;
+                    }
+                } else {
+                    self.proposed = Some(from);
+                    self.seq_init(seq);
+                }
+                return false;
+            }
+        }
+        match self.state {
+            StrictState::Open => true,
+            _ => self.source == Some(from),
+        }
+    }
+}
+
+/// sip.conf `rtptimeout` / `rtpholdtimeout`: hang up when no RTP arrived for that many
+/// seconds (0 = never); the hold value applies while the call is on hold.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RtpTimeout {
+    last_ms: Option<u64>,
+}
+
+impl RtpTimeout {
+    /// Start counting (media set up) or record a packet.
+    pub fn touch(&mut self, now_ms: u64) {
+        self.last_ms = Some(now_ms);
+    }
+
+    pub fn timed_out(
+        &self,
+        now_ms: u64,
+        rtptimeout_s: u32,
+        holdtimeout_s: u32,
+        on_hold: bool,
+    ) -> bool {
+        let limit = if on_hold { holdtimeout_s } else { rtptimeout_s };
+        match self.last_ms {
+            Some(last) if limit > 0 => now_ms.saturating_sub(last) > limit as u64 * 1000,
+            _ => false,
+        }
     }
 }
 
@@ -868,6 +1075,77 @@ mod tests {
         let mut fixed = SymmetricRtp::new(Some(sdp), false);
         assert!(!fixed.on_packet(nat));
         assert_eq!(fixed.remote, Some(sdp));
+    }
+
+    #[test]
+    fn strict_rtp_learning() {
+        let sdp: SocketAddr = "10.0.0.1:4000".parse().unwrap();
+        let nat: SocketAddr = "1.2.3.4:5555".parse().unwrap();
+        let evil: SocketAddr = "6.6.6.6:6666".parse().unwrap();
+        let mut s = StrictRtp::new(StrictMode::Yes, 4);
+        assert_eq!(s.state(), StrictState::Closed);
+        assert!(!s.accept(nat, 1, 0));
+        s.set_remote(sdp, 0);
+        assert_eq!(s.state(), StrictState::Learn);
+        // A NATed phone: its first packet proposes it, four more in sequence make it the source.
+        let mut accepted = Vec::new();
+        for (i, seq) in (100u16..106).enumerate() {
+            accepted.push(s.accept(nat, seq, i as u64 * 20));
+        }
+        assert_eq!(accepted, [false, false, false, false, true, true]);
+        assert_eq!(s.source(), Some(nat));
+        // An out-of-sequence competitor does not win.
+        for seq in [5u16, 9, 13, 17, 21, 25] {
+            assert!(!s.accept(evil, seq, 200));
+        }
+        // After 5 s of learning with a source, the source is locked.
+        assert!(s.accept(nat, 106, 5_100));
+        assert_eq!(s.state(), StrictState::Closed);
+        for seq in 1000u16..1010 {
+            assert!(!s.accept(evil, seq, 5_200 + seq as u64 * 20));
+        }
+        assert!(s.accept(nat, 107, 5_300));
+        // The SDP address is accepted at once while learning.
+        let mut s = StrictRtp::new(StrictMode::Seqno, 4);
+        s.set_remote(sdp, 0);
+        assert!(s.accept(sdp, 7, 0));
+        // A flood (all packets at once) is not accepted with `yes`, but is with `seqno`.
+        let mut y = StrictRtp::new(StrictMode::Yes, 4);
+        y.set_remote(sdp, 0);
+        let flood: Vec<bool> = (0u16..8).map(|q| y.accept(evil, q, 50)).collect();
+        assert!(flood.iter().all(|a| !a), "{flood:?}");
+        let mut q = StrictRtp::new(StrictMode::Seqno, 4);
+        q.set_remote(sdp, 0);
+        assert!((0u16..8).any(|n| q.accept(evil, n, 50)));
+        let mut open = StrictRtp::new(StrictMode::No, 4);
+        assert!(open.accept(evil, 1, 0));
+    }
+
+    #[test]
+    fn port_candidates() {
+        let ports: Vec<u16> = rtp_port_candidates(10000, 10010, 7).collect();
+        assert_eq!(ports, [10006, 10008, 10010, 10000, 10002, 10004]);
+        let all: Vec<u16> = rtp_port_candidates(5001, 5009, 123_456).collect();
+        let mut sorted = all.clone();
+        sorted.sort();
+        assert_eq!(sorted, [5002, 5004, 5006, 5008]);
+        assert_eq!(
+            rtp_port_candidates(6000, 6000, 9).collect::<Vec<_>>(),
+            [6000]
+        );
+        assert!(rtp_port_candidates(5001, 5001, 0).next().is_none());
+    }
+
+    #[test]
+    fn rtp_timeouts() {
+        let mut t = RtpTimeout::default();
+        assert!(!t.timed_out(1_000_000, 30, 300, false));
+        t.touch(1000);
+        assert!(!t.timed_out(31_000, 30, 300, false));
+        assert!(t.timed_out(31_001, 30, 300, false));
+        assert!(!t.timed_out(31_001, 30, 300, true));
+        assert!(t.timed_out(301_001, 30, 300, true));
+        assert!(!t.timed_out(10_000_000, 0, 0, false));
     }
 
     #[test]

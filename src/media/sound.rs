@@ -238,6 +238,24 @@ impl SoundPaths {
             .unwrap_or(FindError::NotFound))
     }
 
+    /// The files for a list of names (a Say* list, `Playback(a&b)`), skipping the missing
+    /// ones as say.c and Playback do; the names not found come back separately.
+    pub fn find_all<S: AsRef<str>>(
+        &self,
+        names: &[S],
+        preflang: &str,
+    ) -> (Vec<SoundFile>, Vec<String>) {
+        let mut found = Vec::new();
+        let mut missing = Vec::new();
+        for n in names {
+            match self.find(n.as_ref(), preflang) {
+                Ok(f) => found.push(f),
+                Err(_) => missing.push(n.as_ref().to_string()),
+            }
+        }
+        (found, missing)
+    }
+
     /// `ast_fileexists` for the formats zvezda plays.
     pub fn exists(&self, name: &str, preflang: &str) -> bool {
         self.find(name, preflang).is_ok()
@@ -542,6 +560,11 @@ mod tests {
                     audio.len()
                 );
             }
+            let say = crate::media::say::say_number(2001, lang, None);
+            let (found, missing) = p.find_all(&say, lang);
+            assert_eq!((found.len(), missing.len()), (say.len(), 0));
+            let (_, missing) = p.find_all(&["digits/1", "no-such-prompt"], lang);
+            assert_eq!(missing, ["no-such-prompt"]);
             // Language-free files sit at the top of the bundled folder.
             assert_eq!(p.find("beep", lang).unwrap().path, bundled.join("beep.wav"));
             assert_eq!(

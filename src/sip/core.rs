@@ -105,6 +105,10 @@ struct OutCall {
     /// The peer's credentials, for a provider that challenges the INVITE.
     peer: String,
     authed: bool,
+    /// A provisional response came (a CANCEL may be sent only after one, RFC 3261 §9.1).
+    provisional: bool,
+    /// Dial gave up before any provisional: CANCEL when one comes, else let it time out.
+    abandoned: bool,
 }
 
 /// The `Tech` of a SIP channel: events to the core, by Call-ID.
@@ -200,6 +204,8 @@ pub struct Core {
     rport_seen: std::collections::HashSet<SocketAddr>,
     /// Dialogs begun, for `sip show channels` order.
     dialog_order: u64,
+    /// REGISTER Call-IDs of the last 32 s (chan_sip's lingering registration dialogs).
+    recent_regs: HashMap<String, Instant>,
 }
 
 impl Core {
@@ -228,6 +234,7 @@ impl Core {
             tcp: HashMap::new(),
             rport_seen: std::collections::HashSet::new(),
             dialog_order: 0,
+            recent_regs: HashMap::new(),
         }
     }
 
@@ -397,6 +404,8 @@ impl Core {
             self.swept = now;
             self.auth
                 .retain(|_, (_, _, at)| now.duration_since(*at) < Duration::from_secs(32));
+            self.recent_regs
+                .retain(|_, at| now.duration_since(*at) < Duration::from_secs(32));
         }
     }
 
@@ -986,6 +995,8 @@ impl Core {
                 media,
                 peer,
                 authed: false,
+                provisional: false,
+                abandoned: false,
             },
         );
         self.process(outs).await;
@@ -1008,6 +1019,50 @@ impl Core {
             if let (Some(sdp), Some(ctl)) = (super::sdp::parse(&msg.body), &o.media) {
                 let _ = ctl.send(remote_of(&sdp));
             }
+        }
+        if (100..200).contains(&code) {
+            o.provisional = true;
+            if o.abandoned {
+                // Dial gave up before this: now the CANCEL may go.
+                o.abandoned = false;
+                o.state = State::Early;
+                self.dial_hangup(id).await;
+                return;
+            }
+        }
+        if o.abandoned && code >= 200 {
+            let answered = (200..300).contains(&code);
+            if answered {
+                // Answered after all: ACK it and end it at once.
+                o.state = State::Answered;
+                self.send_ack(id, &msg).await;
+                if let Some(o) = self.out.get_mut(id) {
+                    o.abandoned = false;
+                }
+                self.dial_hangup(id).await;
+            } else {
+                self.out_remove(id);
+            }
+            return;
+        }
+        if code >= 300
+            && ![
+                400, 401, 403, 404, 405, 407, 408, 414, 415, 422, 423, 428, 480, 481, 487, 488,
+                491, 493, 501, 606,
+            ]
+            .contains(&code)
+        {
+            let reason = match &msg.start {
+                StartLine::Response { reason, .. } => reason.clone(),
+                _ => String::new(),
+            };
+            crate::verb!(
+                3,
+                "Got SIP response {} \"{}\" back from {}",
+                code,
+                reason,
+                o.to
+            );
         }
         match code {
             180 => {
@@ -1123,6 +1178,14 @@ impl Core {
     }
 
     async fn dial_hangup(&mut self, id: &str) {
+        if let Some(o) = self.out.get_mut(id) {
+            if o.state == State::Early && !o.provisional {
+                // Nothing provisional yet: no CANCEL (RFC 3261 §9.1, as chan_sip); it goes
+                // when a provisional comes, or the INVITE times out.
+                o.abandoned = true;
+                return;
+            }
+        }
         let Some(o) = self.out_remove(id) else { return };
         let mut req = Message {
             start: StartLine::Request {
@@ -1248,6 +1311,13 @@ impl Core {
         }
         match method.as_str() {
             "REGISTER" | "OPTIONS" => {
+                if method == "REGISTER" {
+                    if let Some(id) = msg.call_id() {
+                        if !self.recent_regs.contains_key(id) {
+                            self.recent_regs.insert(id.to_string(), Instant::now());
+                        }
+                    }
+                }
                 let resp = super::transport::non_invite_response(&self.pbx, &msg, from, &method);
                 self.respond(&key, resp).await;
             }
@@ -1256,6 +1326,13 @@ impl Core {
                 let id = msg.call_id().unwrap_or("").to_string();
                 if let Some(o) = self.out_remove(&id) {
                     let _ = o.reply.send((o.idx, DialEvent::Hangup));
+                    let r = response(&msg, 200, "OK", None, from, &server);
+                    self.respond(&key, r).await;
+                    return;
+                }
+                if !self.calls.contains_key(&id) && self.recent_regs.contains_key(&id) {
+                    // chan_sip keeps a REGISTER's dialog for a while; a BYE on its Call-ID
+                    // finds it and is answered 200.
                     let r = response(&msg, 200, "OK", None, from, &server);
                     self.respond(&key, r).await;
                     return;
@@ -1278,8 +1355,7 @@ impl Core {
                 let id = msg.call_id().unwrap_or("").to_string();
                 let early = self.calls.get(&id).is_some_and(|c| c.state == State::Early);
                 if target.is_some() && early {
-                    let r = response(&msg, 200, "OK", None, from, &server);
-                    self.respond(&key, r).await;
+                    // chan_sip ends the INVITE (487) before it answers the CANCEL.
                     let (ikey, invite, tag, handle) = {
                         let c = self.calls.get_mut(&id).unwrap();
                         c.state = State::Ended;
@@ -1299,6 +1375,8 @@ impl Core {
                         &server,
                     );
                     self.respond(&ikey, r).await;
+                    let r = response(&msg, 200, "OK", None, from, &server);
+                    self.respond(&key, r).await;
                     handle.softhangup();
                 } else {
                     self.no_such_call(&key, &msg, from).await;
@@ -1605,7 +1683,7 @@ impl Core {
                     "chan_sip.c",
                     &format!(
                         "Call from '{}' ({}) to extension '{}' rejected because extension not found in context '{}'.",
-                        peer_name, src, exten, context
+                        if peer.is_some() { peer_name.as_str() } else { "" }, src, exten, context
                     ),
                 );
                 response(&msg, 404, "Not Found", Some(&tag), src, &server)

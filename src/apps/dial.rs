@@ -478,6 +478,11 @@ async fn dial_wait(
     let mut mine = chan.media.take();
     let mut theirs = streams.remove(&w);
     drop(streams);
+    // Feature codes (features.conf) the options arm: `t`/`T` transfer for the called/calling
+    // party, `h`/`H` disconnect.
+    let feats = Features::new(pbx, opts);
+    let mut pending: [String; 2] = Default::default();
+    let mut transfer_to: Option<(String, String)> = None;
     let callee_ended = loop {
         let expire = async {
             match limit {
@@ -487,12 +492,59 @@ async fn dial_wait(
         };
         let media = async {
             match (mine.as_deref_mut(), theirs.as_deref_mut()) {
-                (Some(a), Some(b)) => crate::channel::bridge::relay(a, b).await,
+                (Some(a), Some(b)) => crate::channel::bridge::relay(a, b, feats.holds()).await,
                 _ => std::future::pending().await,
             }
         };
         tokio::select! {
-            _ = media => continue,
+            r = media => {
+                let Some((side, crate::channel::media::Input::Dtmf(d))) = r else { continue };
+                let i = side as usize;
+                if !feats.armed(side) {
+                    continue;
+                }
+                pending[i].push(d);
+                match feats.lookup(side, &pending[i]) {
+                    Lookup::Prefix => continue,
+                    Lookup::None => {
+                        // Not a feature: the digits go on to the other side.
+                        let digits = std::mem::take(&mut pending[i]);
+                        let other = if i == 0 { theirs.as_deref_mut() } else { mine.as_deref_mut() };
+                        if let Some(o) = other {
+                            for c in digits.chars() {
+                                o.send_dtmf(c, 100).await;
+                            }
+                        }
+                        continue;
+                    }
+                    Lookup::Disconnect => {
+                        pending[i].clear();
+                        hang_leg(pbx, core, &wid);
+                        break side == crate::channel::bridge::Side::Callee;
+                    }
+                    Lookup::BlindTransfer => {
+                        pending[i].clear();
+                        if side == crate::channel::bridge::Side::Caller {
+                            // The called leg has no dialplan of its own to send anywhere.
+                            crate::logger::notice(
+                                "features.c",
+                                &format!("Blind transfer by {} of the called channel is not supported yet (the transfers issue)", chan.name),
+                            );
+                            continue;
+                        }
+                        crate::verb!(3, "Channel {}: Started DTMF blind transfer.", wname);
+                        let Some(b) = theirs.as_deref_mut() else { continue };
+                        match blind_transfer_target(pbx, chan, &wname, b).await {
+                            Some(target) => {
+                                hang_leg(pbx, core, &wid);
+                                transfer_to = Some(target);
+                                break true;
+                            }
+                            None => continue,
+                        }
+                    }
+                }
+            }
             ev = rx.recv() => match ev {
                 Some((i, DialEvent::Hangup)) if i == w => break true,
                 Some(_) => continue,
@@ -526,11 +578,188 @@ async fn dial_wait(
         second,
         bridge
     );
+    // Blind transfer by the called party: the caller goes to the number dialled.
+    if let Some((context, exten)) = transfer_to {
+        if !chan.check_hangup() {
+            chan.context = context;
+            chan.exten = exten;
+            chan.priority = 0;
+            return AppResult::Continue;
+        }
+    }
     // `g`: the caller goes on in the dialplan when the other side ended the call.
     if opts.go_on && !chan.check_hangup() {
         return AppResult::Continue;
     }
     AppResult::Hangup
+}
+
+/// What a feature buffer amounts to.
+enum Lookup {
+    /// The start of a feature code: wait for more.
+    Prefix,
+    /// No feature.
+    None,
+    Disconnect,
+    BlindTransfer,
+}
+
+/// The features the Dial options arm, with their codes (features.conf `[featuremap]`).
+struct Features {
+    /// (transfer, disconnect) for the caller and for the callee.
+    caller: (bool, bool),
+    callee: (bool, bool),
+    blindxfer: Option<String>,
+    disconnect: Option<String>,
+}
+
+impl Features {
+    fn new(pbx: &Pbx, opts: &DialOpts) -> Features {
+        let cfg = pbx.config.read().unwrap();
+        let code = |n: &str| match &cfg.features {
+            Some(f) => f.feature_code(n),
+            None => crate::config::features::FEATUREMAP
+                .iter()
+                .find(|(x, _)| *x == n)
+                .and_then(|(_, d)| d.map(str::to_string)),
+        };
+        Features {
+            caller: (opts.caller_transfer, opts.caller_disconnect),
+            callee: (opts.callee_transfer, opts.callee_disconnect),
+            blindxfer: code("blindxfer"),
+            disconnect: code("disconnect"),
+        }
+    }
+
+    fn side(&self, side: crate::channel::bridge::Side) -> (bool, bool) {
+        match side {
+            crate::channel::bridge::Side::Caller => self.caller,
+            crate::channel::bridge::Side::Callee => self.callee,
+        }
+    }
+
+    fn armed(&self, side: crate::channel::bridge::Side) -> bool {
+        let (t, h) = self.side(side);
+        t || h
+    }
+
+    /// Whether each side's DTMF is held back from the other (it may be a feature code).
+    fn holds(&self) -> (bool, bool) {
+        (
+            self.caller.0 || self.caller.1,
+            self.callee.0 || self.callee.1,
+        )
+    }
+
+    fn lookup(&self, side: crate::channel::bridge::Side, buf: &str) -> Lookup {
+        let (t, h) = self.side(side);
+        let mut prefix = false;
+        for (on, code, what) in [
+            (t, &self.blindxfer, Lookup::BlindTransfer),
+            (h, &self.disconnect, Lookup::Disconnect),
+        ] {
+            let Some(code) = code.as_deref().filter(|_| on) else {
+                continue;
+            };
+            if code == buf {
+                return what;
+            }
+            if code.starts_with(buf) {
+                prefix = true;
+            }
+        }
+        if prefix {
+            Lookup::Prefix
+        } else {
+            Lookup::None
+        }
+    }
+}
+
+/// The called party blind-transfers the caller: it hears `pbx-transfer` and dials a number
+/// (each digit within `transferdigittimeout`, 3 s). The (context, extension) to send the
+/// caller to, or None (nothing dialled, or no such extension: `pbx-invalid` and back to the
+/// call).
+async fn blind_transfer_target(
+    pbx: &Pbx,
+    chan: &Channel,
+    leg: &str,
+    stream: &mut crate::channel::media::RtpStream,
+) -> Option<(String, String)> {
+    use crate::channel::playback::{load_quiet, play_to_stream, Played, ALL_DIGITS};
+    let peer = leg
+        .strip_prefix("SIP/")
+        .and_then(|n| n.rsplit_once('-'))
+        .map(|(p, _)| p.to_string())
+        .unwrap_or_default();
+    let (language, peer_context, digit_ms) = {
+        let cfg = pbx.config.read().unwrap();
+        let p = cfg.sip.peer(&peer);
+        let lang = p
+            .and_then(|p| p.language.as_ref().map(|l| l.value.clone()))
+            .unwrap_or_else(|| pbx.default_language.clone());
+        let ctx = p.map(|p| p.context(&cfg.sip.general).to_string());
+        let ms = cfg
+            .features
+            .as_ref()
+            .and_then(|f| f.general.transferdigittimeout.as_ref())
+            .map(|t| t.value.max(1) as u64 * 1000)
+            .unwrap_or(3000);
+        (lang, ctx, ms)
+    };
+    // The transferer's context: TRANSFER_CONTEXT (inherited from the caller), else its own.
+    let context = chan
+        .vars
+        .get("TRANSFER_CONTEXT")
+        .map(str::to_string)
+        .or(peer_context)
+        .unwrap_or_else(|| chan.context.clone());
+    let mut dialled = String::new();
+    if let Some((samples, fmt)) = load_quiet(pbx, "pbx-transfer", &language) {
+        crate::verb!(
+            3,
+            "<{}> Playing 'pbx-transfer.{}' (language '{}')",
+            leg,
+            fmt,
+            language
+        );
+        if let Played::Digit(d) = play_to_stream(stream, &samples, ALL_DIGITS).await {
+            dialled.push(d);
+        }
+    }
+    let dp = pbx.dialplan();
+    let cid = chan.caller.num.clone();
+    loop {
+        if !dialled.is_empty() && !dp.match_more(&context, &dialled, cid.as_deref()) {
+            break;
+        }
+        let next = tokio::time::timeout(std::time::Duration::from_millis(digit_ms), async {
+            loop {
+                if let crate::channel::media::Input::Dtmf(d) = stream.read().await {
+                    return d;
+                }
+            }
+        })
+        .await;
+        match next {
+            Ok(d) => dialled.push(d),
+            Err(_) => break,
+        }
+    }
+    if !dialled.is_empty() && dp.exists(&context, &dialled, 1, cid.as_deref()) {
+        return Some((context, dialled));
+    }
+    if let Some((samples, fmt)) = load_quiet(pbx, "pbx-invalid", &language) {
+        crate::verb!(
+            3,
+            "<{}> Playing 'pbx-invalid.{}' (language '{}')",
+            leg,
+            fmt,
+            language
+        );
+        play_to_stream(stream, &samples, "").await;
+    }
+    None
 }
 
 /// The Dial options this build acts on (the others are parsed and accepted).
@@ -544,6 +773,11 @@ struct DialOpts {
     go_on: bool,
     /// `L(x[:y[:z]])`: the call's time limit.
     limit: Option<std::time::Duration>,
+    /// `t`/`T`: the called/calling party may transfer; `h`/`H`: may disconnect.
+    callee_transfer: bool,
+    caller_transfer: bool,
+    callee_disconnect: bool,
+    caller_disconnect: bool,
 }
 
 impl DialOpts {
@@ -554,6 +788,10 @@ impl DialOpts {
                 'm' => d.moh = true,
                 'r' => d.ring = true,
                 'g' => d.go_on = true,
+                't' => d.callee_transfer = true,
+                'T' => d.caller_transfer = true,
+                'h' => d.callee_disconnect = true,
+                'H' => d.caller_disconnect = true,
                 'L' => {
                     d.limit = arg
                         .as_deref()

@@ -19,15 +19,20 @@ pub enum Side {
 }
 
 /// Wait for the next packet on either leg and relay it. Returns what the application should
-/// see: a digit that ended, a hold change.
-pub async fn relay(caller: &mut RtpStream, callee: &mut RtpStream) -> Option<(Side, Input)> {
+/// see: a digit that ended, a hold change. DTMF from a side in `hold_dtmf` (it may dial a
+/// feature code) is not relayed: the application decides whether to pass it on.
+pub async fn relay(
+    caller: &mut RtpStream,
+    callee: &mut RtpStream,
+    hold_dtmf: (bool, bool),
+) -> Option<(Side, Input)> {
     tokio::select! {
-        p = caller.recv_packet() => pass(p, caller, callee).map(|i| (Side::Caller, i)),
-        p = callee.recv_packet() => pass(p, callee, caller).map(|i| (Side::Callee, i)),
+        p = caller.recv_packet() => pass(p, caller, callee, hold_dtmf.0).map(|i| (Side::Caller, i)),
+        p = callee.recv_packet() => pass(p, callee, caller, hold_dtmf.1).map(|i| (Side::Callee, i)),
     }
 }
 
-fn pass(p: Packet, from: &mut RtpStream, to: &mut RtpStream) -> Option<Input> {
+fn pass(p: Packet, from: &mut RtpStream, to: &mut RtpStream, hold_dtmf: bool) -> Option<Input> {
     match p {
         Packet::Voice(law) => {
             if !from.taps.is_empty() {
@@ -38,7 +43,9 @@ fn pass(p: Packet, from: &mut RtpStream, to: &mut RtpStream) -> Option<Input> {
             None
         }
         Packet::Event { marker, timestamp } => {
-            to.relay_event(marker, timestamp, from.payload());
+            if !hold_dtmf {
+                to.relay_event(marker, timestamp, from.payload());
+            }
             from.event_digit(timestamp).map(Input::Dtmf)
         }
         Packet::Ctl(i) => Some(i),

@@ -111,6 +111,19 @@ pub async fn play_samples(chan: &mut Channel, samples: &[i16], stop_on: &str) ->
             Played::Hangup
         };
     };
+    tokio::select! {
+        r = play_to_stream(media, samples, stop_on) => r,
+        _ = handle.hungup() => Played::Hangup,
+    }
+}
+
+/// Send `samples` to a stream in 20 ms packets, in real time, reading it meanwhile; ends
+/// early on a digit of `stop_on`. (A stream without its channel: a Dial leg.)
+pub async fn play_to_stream(
+    media: &mut super::media::RtpStream,
+    samples: &[i16],
+    stop_on: &str,
+) -> Played {
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut chunks = samples.chunks(FRAME);
@@ -129,9 +142,15 @@ pub async fn play_samples(chan: &mut Channel, samples: &[i16], stop_on: &str) ->
                     }
                 }
             }
-            _ = handle.hungup() => return Played::Hangup,
         }
     }
+}
+
+/// Load a sound by name for `language`, quietly (None when missing).
+pub fn load_quiet(pbx: &Pbx, name: &str, language: &str) -> Option<(Vec<i16>, &'static str)> {
+    let f = paths(pbx).find(name, language).ok()?;
+    let samples = sound::load(&f).ok()?;
+    Some((samples, format_name(f.format)))
 }
 
 /// A source of audio that plays to a channel in the background (Asterisk's channel

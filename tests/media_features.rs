@@ -1,0 +1,156 @@
+//! Feature codes in the bridge (features.conf, armed by Dial's options): the called party
+//! blind-transfers the caller with `#` (option `t`), the caller hangs up the other side with
+//! `*` (option `H`); digits of a side without features pass through. Real SIP and RTP.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+use support::phone::{sdp_for, Phone};
+use support::rtp::RtpPeer;
+use support::{free_port, Server};
+
+fn rtp_target(sdp: &[u8]) -> SocketAddr {
+    let o = zvezda::sip::sdp::parse(sdp).expect("an SDP");
+    SocketAddr::new(o.addr.unwrap(), o.port)
+}
+
+fn office(port: u16, extensions: &str) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("sip.conf"),
+        format!(
+            "[general]\nbindaddr=127.0.0.1\nbindport={port}\nallowguest=no\n\
+             [1001]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=office\n\
+             [1002]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=office\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(d.path().join("extensions.conf"), extensions).unwrap();
+    d
+}
+
+/// 1002 answers with its own RTP; returns (its RTP, the INVITE it got, the thread's phone).
+fn answering_1002(
+    port: u16,
+) -> (
+    RtpPeer,
+    std::thread::JoinHandle<(Phone, zvezda::sip::message::Message)>,
+) {
+    let rtp = RtpPeer::new();
+    let mut b = Phone::new(port);
+    b.sdp = sdp_for(rtp.port(), &[8]);
+    assert_eq!(b.register("1002", "1234").code(), Some(200));
+    let t = std::thread::spawn(move || {
+        let inv = b.recv();
+        assert_eq!(inv.method(), Some("INVITE"));
+        let ok = format!(
+            "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=b2\r\nCall-ID: {}\r\nCSeq: {}\r\n\
+             Contact: <sip:1002@{}>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{}",
+            inv.header("Via").unwrap(),
+            inv.header("From").unwrap(),
+            inv.header("To").unwrap(),
+            inv.call_id().unwrap(),
+            inv.header("CSeq").unwrap(),
+            b.sock.local_addr().unwrap(),
+            b.sdp.len(),
+            b.sdp
+        );
+        b.send(&ok);
+        (b, inv)
+    });
+    (rtp, t)
+}
+
+#[test]
+fn callee_blind_transfers_the_caller() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "[office]\nexten => 1002,1,Dial(SIP/1002,,t)\nsame => n,Hangup()\n\
+         exten => 6666,1,Answer()\nsame => n,NoOp(transferred ${CALLERID(num)})\nsame => n,Hangup()\n",
+    );
+    let s = Server::start(dir.path());
+    let (mut b_rtp, callee) = answering_1002(port);
+    let a_rtp = RtpPeer::new();
+    let mut a = Phone::new(port);
+    a.sdp = sdp_for(a_rtp.port(), &[8]);
+    let (seen, ok) = a.call("1002", "xfer", "1234");
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    a.ack(&ok, "1002", "xfer", 2, false);
+    let (b, inv) = callee.join().unwrap();
+    assert_eq!(b.recv().method(), Some("ACK"));
+    let zv_b = rtp_target(&inv.body);
+    std::thread::sleep(Duration::from_millis(300));
+    // The caller's '#' is just a digit (no `T`): 1002 gets it as an event.
+    let mut a_rtp = a_rtp;
+    a_rtp.send_dtmf(rtp_target(&ok.body), '#', 60);
+    let got = b_rtp.collect(Duration::from_millis(500), |g| {
+        g.iter().any(|x| x.pt == 101)
+    });
+    assert!(
+        got.iter().any(|x| x.pt == 101),
+        "the caller's # did not pass through"
+    );
+    // 1002 presses # then 6666: the caller goes to 6666, 1002 is hung up.
+    b_rtp.send_dtmf(zv_b, '#', 60);
+    std::thread::sleep(Duration::from_millis(300));
+    for d in "6666".chars() {
+        b_rtp.send_dtmf(zv_b, d, 60);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let bye = b.recv();
+    assert_eq!(
+        bye.method(),
+        Some("BYE"),
+        "1002 is released after the transfer"
+    );
+    // 6666 ran for the caller and hung up: the caller gets a BYE.
+    let bye_a = a.recv();
+    assert_eq!(bye_a.method(), Some("BYE"));
+    s.wait_idle();
+    let t = s.lines.lock().unwrap().join("\n");
+    for want in [
+        "Channel SIP/1002-00000001: Started DTMF blind transfer.",
+        "Executing [6666@office:1] Answer(\"SIP/1001-00000000\", \"\") in new stack",
+        "NoOp(\"SIP/1001-00000000\", \"transferred 1001\")",
+    ] {
+        assert!(t.contains(want), "missing {want:?} in\n{t}");
+    }
+    assert!(
+        !t.contains("Spawn extension (office, 1002, 1) exited non-zero"),
+        "{t}"
+    );
+}
+
+#[test]
+fn caller_disconnects_with_star() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "[office]\nexten => 1002,1,Dial(SIP/1002,,H)\nsame => n,NoOp(not reached)\n",
+    );
+    let s = Server::start(dir.path());
+    let (b_rtp, callee) = answering_1002(port);
+    let mut a_rtp = RtpPeer::new();
+    let mut a = Phone::new(port);
+    a.sdp = sdp_for(a_rtp.port(), &[8]);
+    let (seen, ok) = a.call("1002", "disc", "1234");
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    a.ack(&ok, "1002", "disc", 2, false);
+    let (b, _inv) = callee.join().unwrap();
+    assert_eq!(b.recv().method(), Some("ACK"));
+    std::thread::sleep(Duration::from_millis(300));
+    a_rtp.send_dtmf(rtp_target(&ok.body), '*', 60);
+    assert_eq!(b.recv().method(), Some("BYE"));
+    assert_eq!(a.recv().method(), Some("BYE"));
+    // The '*' was a feature code: 1002 never got it.
+    let got = b_rtp.collect(Duration::from_millis(200), |_| false);
+    assert!(
+        !got.iter().any(|x| x.pt == 101),
+        "the feature code leaked to 1002"
+    );
+    s.wait_idle();
+    let t = s.lines.lock().unwrap().join("\n");
+    assert!(!t.contains("not reached"), "{t}");
+}

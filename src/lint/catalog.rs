@@ -563,7 +563,7 @@ pub fn func_name(name: &str) -> Option<&'static str> {
 }
 
 /// Registered in this build, but what matters about them comes with a later issue.
-const PARTIAL_APPS: &[(&str, &str)] = &[("Dial", MEDIA), ("FollowMe", FEATURES)];
+const PARTIAL_APPS: &[(&str, &str)] = &[("Dial", FEATURES), ("FollowMe", FEATURES)];
 
 pub fn app_support(name: &str) -> Support {
     if let Some((_, issue)) = PARTIAL_APPS
@@ -606,7 +606,7 @@ mod tests {
         assert_eq!(app_name("Background"), Some("BackGround"));
         assert_eq!(app_name("voicemail"), Some("VoiceMail"));
         assert_eq!(app_name("NoSuchApp"), None);
-        assert_eq!(app_support("Dial"), Support::Planned(MEDIA));
+        assert_eq!(app_support("Dial"), Support::Planned(FEATURES));
         assert_eq!(app_support("Festival"), Support::NotPlanned);
         assert_eq!(app_support("gotoif"), Support::Implemented);
         assert_eq!(func_support("GLOBAL"), Support::Implemented);

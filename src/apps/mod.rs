@@ -26,7 +26,9 @@ pub mod hangup;
 pub mod log;
 pub mod macro_;
 pub mod mset;
+pub mod musiconhold;
 pub mod noop;
+pub mod playtones;
 pub mod progress;
 pub mod r#return;
 pub mod ringing;
@@ -86,7 +88,12 @@ pub static APPS: &[&App] = &[
     &macro_::APP,
     &macro_::EXIT_APP,
     &mset::APP,
+    &musiconhold::APP,
+    &musiconhold::START_APP,
+    &musiconhold::STOP_APP,
     &noop::APP,
+    &playtones::APP,
+    &playtones::STOP_APP,
     &progress::APP,
     &r#return::APP,
     &ringing::APP,

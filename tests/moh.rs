@@ -185,3 +185,58 @@ fn music_on_hold_and_playtones_are_heard() {
         "{t}"
     );
 }
+
+#[test]
+fn tone_zones_background_music_and_stop_at_hangup() {
+    let port = free_port();
+    let dir = etc(
+        port,
+        "[outcoling]\n\
+         exten => 8002,1,Answer()\nsame => n,Set(CHANNEL(tonezone)=ru)\nsame => n,PlayTones(busy)\nsame => n,Wait(1)\n\
+         same => n,StartMusicOnHold(nosuch)\nsame => n,Wait(1)\nsame => n,StopMusicOnHold()\n\
+         same => n,PlayTones(1000)\nsame => n,Wait(0.5)\nsame => n,StartMusicOnHold()\nsame => n,Wait(0.5)\nsame => n,Hangup()\n",
+    );
+    std::fs::write(
+        dir.path().join("indications.conf"),
+        "[general]\ncountry=us\n[us]\ndescription=United States\nring=440+480/2000,0/4000\nbusy=480+620/500,0/500\n\
+         [ru]\ndescription=Russian Federation\nbusy=425/350,0/350\n",
+    )
+    .unwrap();
+    let s = Server::start(dir.path());
+    let phone = Phone::with_rtp(port);
+    let audio = call_and_listen(&s, &phone, "8002", "zones");
+    let n = audio.len();
+    eprintln!("{n} packets");
+    assert!((135..=165).contains(&n), "{n} packets");
+    let seg = |a: usize, b: usize| -> Vec<i16> {
+        audio[a..b]
+            .iter()
+            .flat_map(|p| p.samples.iter().copied())
+            .collect()
+    };
+    // The ru zone's busy: 425 Hz for 350 ms, then 350 ms of silence.
+    let busy = seg(1, 16);
+    let (l425, l480) = (level(&busy, 425.0), level(&busy, 480.0));
+    assert!(l425 > 5000.0 && l480 < 1500.0, "425: {l425}, 480: {l480}");
+    assert!(rms(&seg(20, 33)) < 50.0);
+    // Music (the unknown class falls back to default), then a 1000 Hz tone list.
+    let music = &audio[55..95];
+    assert!(music.iter().filter(|p| rms(&p.samples) > 200.0).count() >= 36);
+    let tone = seg(104, 122);
+    assert!(level(&tone, 1000.0) > 6000.0, "{}", level(&tone, 1000.0));
+    let t = trace(&s);
+    let started = "    -- Started music on hold, class 'default', on channel 'SIP/1001-00000000'";
+    let stopped = "    -- Stopped music on hold on SIP/1001-00000000";
+    assert_eq!(t.matches(started).count(), 2, "{t}");
+    assert_eq!(t.matches(stopped).count(), 2, "{t}");
+    assert!(
+        t.contains("Music on Hold class 'nosuch' not found in memory. Verify your configuration."),
+        "{t}"
+    );
+    // The second stop comes with the hangup, after the dialplan ended.
+    let last_stop = t.rfind(stopped).unwrap();
+    assert!(
+        t.rfind("Hangup(\"SIP/1001-00000000\"").unwrap() < last_stop,
+        "{t}"
+    );
+}

@@ -40,6 +40,9 @@ use std::sync::{Arc, Mutex, Weak};
 
 const MODULE: &str = "res_musiconhold.c";
 
+/// Asterisk warns about `random=` once per run.
+static RANDOM_WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// How a class orders its files (`sort=`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sort {
@@ -123,26 +126,34 @@ impl Registry {
                     .find(|v| v.name.eq_ignore_ascii_case(key))
                     .map(|v| v.value.clone())
             };
-            let mut sort = Sort::None;
+            // Asterisk keeps two flags (random, alpha): randstart sets both, `random=` sets or
+            // clears the first, so later lines combine with earlier ones.
+            let (mut random, mut alpha) = (false, false);
             for v in &c.options {
                 let n = v.name.to_ascii_lowercase();
                 if n == "random" {
-                    crate::logger::warning(
-                        MODULE,
-                        "Music on hold 'random' setting is deprecated in 14.  Please use 'sort=random' instead.",
-                    );
-                    if crate::config::ast_true(&v.value) {
-                        sort = Sort::Random;
+                    if !RANDOM_WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                        crate::logger::warning(
+                            MODULE,
+                            "Music on hold 'random' setting is deprecated in 14.  Please use 'sort=random' instead.",
+                        );
                     }
+                    random = crate::config::ast_true(&v.value);
                 } else if n == "sort" {
                     match v.value.to_ascii_lowercase().as_str() {
-                        "random" => sort = Sort::Random,
-                        "alpha" => sort = Sort::Alpha,
-                        "randstart" => sort = Sort::RandStart,
+                        "random" => random = true,
+                        "alpha" => alpha = true,
+                        "randstart" => (random, alpha) = (true, true),
                         _ => {}
                     }
                 }
             }
+            let sort = match (random, alpha) {
+                (true, true) => Sort::RandStart,
+                (true, false) => Sort::Random,
+                (false, true) => Sort::Alpha,
+                (false, false) => Sort::None,
+            };
             let mode = opt("mode").unwrap_or_default();
             let dir = opt("directory").unwrap_or_default();
             let lower = mode.to_ascii_lowercase();
@@ -403,7 +414,9 @@ pub struct MohState {
 pub struct MohPlayer {
     class: MohClass,
     state: Arc<Mutex<MohState>>,
-    current: Option<Vec<i16>>,
+    current: Option<Arc<Vec<i16>>>,
+    /// The last file loaded, kept so a one-file class does not read it again each loop.
+    cached: Option<(PathBuf, Arc<Vec<i16>>)>,
     /// The next open is the first of this start (resume the saved position).
     resume: bool,
     failed: bool,
@@ -450,6 +463,7 @@ impl MohPlayer {
             class,
             state,
             current: None,
+            cached: None,
             resume: true,
             failed: false,
         }
@@ -487,8 +501,13 @@ impl MohPlayer {
         }
         for _ in 0..n {
             let f = &files[s.pos];
-            match load_base(f) {
+            let loaded = match &self.cached {
+                Some((p, samples)) if p == f => Ok(samples.clone()),
+                _ => load_base(f).map(Arc::new),
+            };
+            match loaded {
                 Ok(samples) if !samples.is_empty() => {
+                    self.cached = Some((f.clone(), samples.clone()));
                     if s.samples >= samples.len() {
                         s.samples = samples.len() - 1;
                     }
@@ -741,5 +760,25 @@ mod tests {
         assert_eq!(r.classes.len(), 1);
         assert_eq!(r.classes[0].name, "default");
         assert_eq!(*r.classes[0].files, vec![d.path().join("moh").join("m")]);
+    }
+
+    #[test]
+    fn sort_flags_combine_as_in_asterisk() {
+        use crate::config::values::test_util::conf;
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("a.wav"), b"").unwrap();
+        let dir = d.path().display();
+        let text = format!(
+            "[a]\nmode=files\ndirectory={dir}\nsort=alpha\nrandom=yes\n\
+             [b]\nmode=files\ndirectory={dir}\nsort=randstart\nrandom=no\n\
+             [c]\nmode=files\ndirectory={dir}\nsort=random\n[d]\nmode=files\ndirectory={dir}\n"
+        );
+        let m = MusicOnHoldConf::from_conf(&conf("musiconhold.conf", &text));
+        let r = Registry::build(Some(&m), d.path());
+        let sorts: Vec<Sort> = r.classes.iter().map(|c| c.sort).collect();
+        assert_eq!(
+            sorts,
+            vec![Sort::RandStart, Sort::Alpha, Sort::Random, Sort::None]
+        );
     }
 }

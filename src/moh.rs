@@ -237,6 +237,12 @@ impl Registry {
             class.announcement = opt("announcement").filter(|a| !a.is_empty());
             reg.classes.push(class);
         }
+        if reg.classes.is_empty() {
+            crate::logger::warning(
+                MODULE,
+                "No music on hold classes configured, disabling music on hold.",
+            );
+        }
         reg
     }
 }

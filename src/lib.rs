@@ -11,5 +11,6 @@ pub mod funcs;
 pub mod lint;
 pub mod logger;
 pub mod media;
+pub mod moh;
 pub mod pbx;
 pub mod sip;

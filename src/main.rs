@@ -267,6 +267,8 @@ fn run_server(cli: &Cli) -> ExitCode {
     };
     let code = rt.block_on(async {
         let pbx = zvezda::pbx::Pbx::new(p.clone(), set);
+        // res_musiconhold loads its classes (and scans their folders) at start.
+        zvezda::moh::registry(&pbx);
         let (stop_tx, mut stop_rx) = tokio::sync::mpsc::unbounded_channel::<Stop>();
         let server = tokio::spawn(console::server::serve(
             pbx.clone(),

@@ -29,8 +29,10 @@ pub mod log;
 pub mod macro_;
 pub mod milliwatt;
 pub mod mset;
+pub mod musiconhold;
 pub mod noop;
 pub mod playback;
+pub mod playtones;
 pub mod progress;
 pub mod read;
 pub mod r#return;
@@ -155,7 +157,12 @@ pub static APPS: &[&App] = &[
     &macro_::APP,
     &macro_::EXIT_APP,
     &mset::APP,
+    &musiconhold::APP,
+    &musiconhold::START_APP,
+    &musiconhold::STOP_APP,
     &noop::APP,
+    &playtones::APP,
+    &playtones::STOP_APP,
     &progress::APP,
     &r#return::APP,
     &ringing::APP,

@@ -224,6 +224,12 @@ pub struct Channel {
     /// What plays to the channel while nothing else does (music on hold, Playtones): pumped
     /// every 20 ms by the applications that wait ([`playback::idle`], WaitExten, Dial).
     pub generator: Option<Box<dyn playback::Generator>>,
+    /// Where music on hold was in its class (resumed when it starts again): see [`crate::moh`].
+    pub music_state: Option<Arc<Mutex<crate::moh::MohState>>>,
+    /// Music on hold is what the generator plays (`Stopped music on hold` is printed).
+    pub moh_active: bool,
+    /// `CHANNEL(tonezone)`: the indications.conf zone for Playtones (empty: the default zone).
+    pub tonezone: String,
 }
 
 impl Channel {
@@ -266,6 +272,9 @@ impl Channel {
             tech: None,
             media: None,
             generator: None,
+            music_state: None,
+            moh_active: false,
+            tonezone: String::new(),
         }
     }
 

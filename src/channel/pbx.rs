@@ -168,6 +168,11 @@ pub async fn run(chan: &mut Channel, pbx: &Arc<Pbx>) {
     if dp.exists(&chan.context, "h", 1, callerid.as_deref()) {
         run_h(chan, pbx, &dp).await;
     }
+    // ast_hangup releases the channel's generator: music still playing says it stopped.
+    if chan.moh_active {
+        crate::moh::stop(chan);
+    }
+    chan.generator = None;
     pbx.calls.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
 }
 

@@ -1,5 +1,6 @@
 //! musiconhold.conf (res_musiconhold): `[general]` (`cachertclasses`, `preferchannelclass`)
-//! and one class per other section. A class's `mode` is `files` (default), `playlist`,
+//! and one class per other section. A class's `mode` (required: Asterisk does not load a
+//! class without one) is `files`, `playlist`,
 //! `custom` (needs `application`), `quietmp3`, `mp3`, `mp3nb`, `quietmp3nb`, `httpmp3`;
 //! `files`-style modes need `directory`. `sort` is `random`, `alpha` or `randstart`
 //! (`random=yes` is the old spelling of `sort=random`). Unknown options are ignored by
@@ -42,7 +43,7 @@ const MODES: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct MohClass {
     pub name: Spanned<String>,
-    /// `files` when not written.
+    /// None when not written: Asterisk then refuses the class (there is no default mode).
     pub mode: Option<Spanned<String>>,
     pub directory: Option<Spanned<String>>,
     pub application: Option<Spanned<String>>,
@@ -55,6 +56,7 @@ pub struct MohClass {
 }
 
 impl MohClass {
+    /// The mode, `files` when not written (for the other checks; Asterisk refuses the class).
     pub fn mode(&self) -> &str {
         self.mode
             .as_ref()
@@ -139,7 +141,17 @@ impl MusicOnHoldConf {
                 }
             }
             let mode = c.mode().to_string();
-            if mode == "custom" && c.application.is_none() {
+            if c.mode.is_none() {
+                // res_musiconhold has no default mode: "A mode must be specified for class".
+                d.push(Diagnostic::warning(
+                    "musiconhold-missing-mode",
+                    cat.span.clone(),
+                    format!(
+                        "class [{}] has no mode=; Asterisk does not load it (write mode=files)",
+                        cat.name
+                    ),
+                ));
+            } else if mode == "custom" && c.application.is_none() {
                 d.push(Diagnostic::warning(
                     "musiconhold-missing-application",
                     cat.span.clone(),
@@ -195,5 +207,10 @@ mod tests {
             .iter()
             .any(|d| d.rule == "musiconhold-unknown-option" && d.span.line == 11));
         assert_eq!(m.class("pl").unwrap().entries.len(), 1);
+        let m = MusicOnHoldConf::from_conf(&conf("musiconhold.conf", "[x]\ndirectory=moh\n"));
+        assert!(m
+            .diagnostics
+            .iter()
+            .any(|d| d.rule == "musiconhold-missing-mode" && d.span.line == 1));
     }
 }

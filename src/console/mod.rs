@@ -66,6 +66,9 @@ static COMMANDS: &[Entry] = &[
     Entry { words: &["database", "show"], args: "", summary: "Shows database contents", usage: "Usage: database show [family [keytree]]\n   OR: database show [family[/keytree]]\n       Shows Asterisk database contents, optionally restricted\n       to a given family, or family and keytree. The two arguments\n       may be separated either by a space or by a slash.\n", handler: cmd_db_show },
     Entry { words: &["dialplan", "reload"], args: "", summary: "Reload extensions and *only* extensions", usage: "Usage: dialplan reload\n       reload extensions.conf without reloading any other\n       modules.  This command does not delete global variables\n       unless clearglobalvars is set to yes in extensions.conf\n", handler: cmd_dialplan_reload },
     Entry { words: &["dialplan", "show"], args: "", summary: "Show dialplan", usage: "Usage: dialplan show [[exten@]context]\n       Show dialplan\n", handler: cmd_dialplan_show },
+    Entry { words: &["moh", "reload"], args: "", summary: "Reload MusicOnHold", usage: "Usage: moh reload\n       Reloads the MusicOnHold module.\n       Alias for 'module reload res_musiconhold.so'\n", handler: cmd_moh_reload },
+    Entry { words: &["moh", "show", "classes"], args: "", summary: "List MusicOnHold classes", usage: "Usage: moh show classes\n       Lists all MusicOnHold classes.\n", handler: cmd_moh_classes },
+    Entry { words: &["moh", "show", "files"], args: "", summary: "List MusicOnHold file-based classes", usage: "Usage: moh show files\n       Lists all loaded file-based MusicOnHold classes and their\n       files.\n", handler: cmd_moh_files },
     Entry { words: &["sip", "reload"], args: "", summary: "Reload SIP configuration", usage: "Usage: sip reload\n       Reloads SIP configuration from sip.conf\n", handler: cmd_reload_sip },
     Entry { words: &["sip", "set", "debug"], args: "{on|off|ip|peer}", summary: "Enable/Disable SIP debugging", usage: "Usage: sip set debug {off|on|ip addr[:port]|peer peername}\n       Globally disables dumping of SIP packets,\n       or enables it either globally or for a (single)\n       IP address or registered peer.\n", handler: cmd_sip_debug },
     Entry { words: &["sip", "show", "channels"], args: "", summary: "List active SIP channels or subscriptions", usage: "Usage: sip show channels\n       Lists all currently active SIP calls (dialogs).\nUsage: sip show subscriptions\n       Lists active SIP subscriptions.\n", handler: cmd_sip_channels },
@@ -738,6 +741,54 @@ fn cmd_stop_gracefully(ctx: &mut CliCtx, w: &[&str]) -> Res {
         return Res::Usage;
     }
     ctx.stop = Some(Stop::Gracefully);
+    Res::Ok
+}
+
+fn cmd_moh_reload(ctx: &mut CliCtx, w: &[&str]) -> Res {
+    if w.len() != 2 {
+        return Res::Usage;
+    }
+    crate::verb!(
+        3,
+        "Reloading module 'res_musiconhold.so' (Music On Hold Resource)"
+    );
+    crate::moh::reload(ctx.pbx);
+    Res::Ok
+}
+
+fn cmd_moh_classes(ctx: &mut CliCtx, w: &[&str]) -> Res {
+    if w.len() != 3 {
+        return Res::Usage;
+    }
+    let reg = crate::moh::registry(ctx.pbx);
+    for c in reg.listing() {
+        let _ = writeln!(ctx.out, "Class: {}", c.name);
+        let _ = writeln!(ctx.out, "\tMode: {}", c.mode);
+        let _ = writeln!(ctx.out, "\tDirectory: {}", c.directory);
+        if let Some(a) = &c.announcement {
+            let _ = writeln!(ctx.out, "\tAnnouncement: {a}");
+        }
+        if !c.mode.eq_ignore_ascii_case("files") {
+            let _ = writeln!(ctx.out, "\tFormat: slin");
+        }
+    }
+    Res::Ok
+}
+
+fn cmd_moh_files(ctx: &mut CliCtx, w: &[&str]) -> Res {
+    if w.len() != 3 {
+        return Res::Usage;
+    }
+    let reg = crate::moh::registry(ctx.pbx);
+    for c in reg.listing() {
+        if c.files.is_empty() {
+            continue;
+        }
+        let _ = writeln!(ctx.out, "Class: {}", c.name);
+        for f in c.files.iter() {
+            let _ = writeln!(ctx.out, "\tFile: {}", f.display());
+        }
+    }
     Res::Ok
 }
 

@@ -1,6 +1,6 @@
 //! CHANNEL: the channel's own properties (funcs/func_channel.c). Read: language,
 //! musicclass, name, channame, uniqueid, linkedid, state, channeltype, accountcode,
-//! context, exten, priority... Written: language, musicclass, accountcode. Items a
+//! context, exten, priority... Written: language, musicclass, accountcode, tonezone (a zone of indications.conf). Items a
 //! technology answers (`peerip`, `rtpqos`...) are not available here.
 
 use super::Function;
@@ -12,7 +12,7 @@ pub static FUNC: Function = Function {
     synopsis: "Gets/sets various pieces of information about the channel.",
     syntax: "CHANNEL(item)",
     provided_by: "func_channel",
-    description: "Gets/sets various pieces of information about the channel, additional items may be available from the channel driver; see its documentation for details. Any item requested that is not available on the current channel will return an empty string. Items: accountcode (R/W), channeltype (R), checkhangup (R), context (R), exten (R), language (R/W), linkedid (R), musicclass (R/W), name (R), channame (R), state (R), uniqueid (R), appname (R), appdata (R), amaflags (R)...",
+    description: "Gets/sets various pieces of information about the channel, additional items may be available from the channel driver; see its documentation for details. Any item requested that is not available on the current channel will return an empty string. Items: accountcode (R/W), channeltype (R), checkhangup (R), context (R), exten (R), language (R/W), linkedid (R), musicclass (R/W), tonezone (R/W), name (R), channame (R), state (R), uniqueid (R), appname (R), appdata (R), amaflags (R)...",
     read: Some(read),
     write: Some(write),
 };
@@ -22,6 +22,7 @@ fn read(chan: &mut Channel, _pbx: &Pbx, args: &str) -> Option<String> {
     let v = match item.as_str() {
         "language" => chan.language.clone(),
         "musicclass" => chan.musicclass.clone(),
+        "tonezone" => chan.tonezone.clone(),
         "name" | "channame" => chan.name.clone(),
         "state" => chan.state.as_str().to_string(),
         "channeltype" => chan
@@ -59,8 +60,20 @@ fn read(chan: &mut Channel, _pbx: &Pbx, args: &str) -> Option<String> {
     Some(v)
 }
 
-fn write(chan: &mut Channel, _pbx: &Pbx, args: &str, value: &str) {
+fn write(chan: &mut Channel, pbx: &Pbx, args: &str, value: &str) {
     match args.to_ascii_lowercase().as_str() {
+        "tonezone" => {
+            let cfg = pbx.config.read().unwrap().clone();
+            let builtin = crate::config::indications::IndicationsConf::builtin();
+            let ind = cfg.indications.as_ref().unwrap_or(&builtin);
+            match ind.zone(value) {
+                Some(z) => chan.tonezone = z.name.value.clone(),
+                None => crate::logger::error(
+                    "func_channel.c",
+                    &format!("Unknown country code '{value}' for tonezone. Check indications.conf for available country codes."),
+                ),
+            }
+        }
         "language" => chan.language = value.to_string(),
         "musicclass" => chan.musicclass = value.to_string(),
         "accountcode" => chan.accountcode = value.to_string(),

@@ -17,6 +17,9 @@ pub struct Phone {
     pub sdp: String,
     /// The peer it calls as (From user, digest username): 1001 unless set.
     pub user: String,
+    /// The phone's own RTP socket ([`Phone::with_rtp`]): its port is offered in the SDP
+    /// instead of 16182, so a test can read the audio zvezda sends.
+    pub rtp: Option<UdpSocket>,
 }
 
 /// An SDP for a phone whose audio is at 127.0.0.1:`rtp_port`, offering `pts` (0, 8) and
@@ -37,6 +40,13 @@ pub fn sdp_for(rtp_port: u16, pts: &[u8]) -> String {
     s
 }
 
+/// An RTP packet as a phone receives it: payload type and the payload decoded to samples.
+pub struct RtpIn {
+    pub pt: u8,
+    pub seq: u16,
+    pub samples: Vec<i16>,
+}
+
 impl Phone {
     pub fn new(port: u16) -> Phone {
         let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -47,7 +57,54 @@ impl Phone {
             port,
             sdp: SDP.to_string(),
             user: "1001".into(),
+            rtp: None,
         }
+    }
+
+    /// A phone with its own RTP socket on 127.0.0.1, offered in its SDP.
+    pub fn with_rtp(port: u16) -> Phone {
+        let mut p = Phone::new(port);
+        let rtp = UdpSocket::bind("127.0.0.1:0").unwrap();
+        rtp.set_read_timeout(Some(Duration::from_millis(500)))
+            .unwrap();
+        p.sdp = SDP.replace(
+            "m=audio 16182 ",
+            &format!("m=audio {} ", rtp.local_addr().unwrap().port()),
+        );
+        p.rtp = Some(rtp);
+        p
+    }
+
+    /// Read RTP packets (G.711 decoded) on the phone's own socket for `dur`, or until none
+    /// comes for 500 ms after the first one.
+    pub fn read_rtp(&self, dur: Duration) -> Vec<RtpIn> {
+        let sock = self.rtp.as_ref().expect("a phone made with_rtp");
+        let t0 = std::time::Instant::now();
+        let mut out = Vec::new();
+        let mut buf = [0u8; 2048];
+        while t0.elapsed() < dur {
+            let Ok(n) = sock.recv(&mut buf) else {
+                if out.is_empty() {
+                    continue;
+                }
+                break;
+            };
+            let Ok(p) = zvezda::media::rtp::parse(&buf[..n]) else {
+                continue;
+            };
+            let pt = p.header.payload_type;
+            let Some(law) = zvezda::media::g711::Law::from_payload_type(pt) else {
+                continue;
+            };
+            let mut samples = vec![0i16; p.payload.len()];
+            law.decode(p.payload, &mut samples);
+            out.push(RtpIn {
+                pt,
+                seq: p.header.sequence,
+                samples,
+            });
+        }
+        out
     }
 
     pub fn send(&self, s: &str) {

@@ -638,6 +638,22 @@ pub fn start(chan: &mut Channel, pbx: &Pbx, class: Option<&str>) -> bool {
     true
 }
 
+/// Music for a leg that is not a channel of its own (a Dial leg put on hold by the other
+/// side): the class `class`, else `default`, playing from its start.
+pub fn player(pbx: &Pbx, class: Option<&str>) -> Option<(String, MohPlayer)> {
+    let reg = registry(pbx);
+    let c = class
+        .filter(|c| !c.is_empty())
+        .and_then(|c| reg.class(c))
+        .or_else(|| reg.class("default"))?
+        .clone();
+    let name = c.name.clone();
+    Some((
+        name,
+        MohPlayer::new(c, Arc::new(Mutex::new(MohState::default()))),
+    ))
+}
+
 /// `ast_moh_stop`: stop the channel's generator and print `Stopped music on hold on <chan>`
 /// (Asterisk prints it only when music was playing).
 pub fn stop(chan: &mut Channel) {

@@ -154,3 +154,84 @@ fn caller_disconnects_with_star() {
     let t = s.lines.lock().unwrap().join("\n");
     assert!(!t.contains("not reached"), "{t}");
 }
+
+/// Dial's `m`: the caller hears music on hold while 1002 rings (183 first); when the caller
+/// puts 1002 on hold (re-INVITE sendonly), 1002 hears music until the caller resumes.
+#[test]
+fn music_while_ringing_and_on_hold() {
+    let port = free_port();
+    let dir = office(port, "[office]\nexten => 1002,1,Dial(SIP/1002,,m)\n");
+    let s = Server::start(dir.path());
+    let b_rtp = RtpPeer::new();
+    let mut b = Phone::new(port);
+    b.sdp = sdp_for(b_rtp.port(), &[8]);
+    assert_eq!(b.register("1002", "1234").code(), Some(200));
+    let callee = b.callee(
+        &[180, 200],
+        Duration::from_millis(1200),
+        Duration::from_secs(10),
+    );
+    let a_rtp = RtpPeer::new();
+    let mut a = Phone::new(port);
+    a.sdp = sdp_for(a_rtp.port(), &[8]);
+    let caller = std::thread::spawn(move || {
+        let (seen, ok) = a.call("1002", "moh", "1234");
+        (a, seen, ok)
+    });
+    // While it rings: music (the bundled track, never silence all through).
+    let ringing = a_rtp.collect(Duration::from_millis(1000), |_| false);
+    let audible = ringing.iter().filter(|g| support::rtp::loud(g)).count();
+    assert!(
+        ringing.len() >= 35,
+        "only {} packets while ringing",
+        ringing.len()
+    );
+    assert!(
+        audible >= 10,
+        "music on hold was silent ({audible} audible packets)"
+    );
+    let (a, seen, ok) = caller.join().unwrap();
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    assert_eq!(seen[..2], [100, 183], "183 for the music, as chan_sip");
+    a.ack(&ok, "1002", "moh", 2, false);
+    std::thread::sleep(Duration::from_millis(200));
+    // Hold from the caller: 1002 hears music.
+    let me = a.sock.local_addr().unwrap();
+    let hold = a.sdp.clone() + "a=sendonly\r\n";
+    a.send(&format!(
+        "INVITE sip:1002@127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-moh-9;rport\r\n\
+         From: \"Ivan\" <sip:1001@127.0.0.1:{port}>;tag=mohF\r\nTo: {}\r\nCall-ID: moh\r\nCSeq: 9 INVITE\r\n\
+         Contact: <sip:1001@{me}>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{hold}",
+        ok.header("To").unwrap(),
+        hold.len()
+    ));
+    let r = a.recv();
+    assert_eq!(r.code(), Some(200));
+    a.ack(&r, "1002", "moh", 9, false);
+    let held = b_rtp.collect(Duration::from_millis(600), |_| false);
+    assert!(
+        held.iter().filter(|g| support::rtp::loud(g)).count() >= 10,
+        "1002 heard no music on hold ({} packets)",
+        held.len()
+    );
+    a.bye(&ok, "1002", "moh");
+    let _ = a.recv();
+    assert_eq!(callee.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
+    s.wait_idle();
+    let t = s.lines.lock().unwrap().join("\n");
+    let order = [
+        "    -- Called SIP/1002",
+        "    -- Started music on hold, class 'default', on channel 'SIP/1001-00000000'",
+        "    -- SIP/1002-00000001 answered SIP/1001-00000000",
+        "    -- Stopped music on hold on SIP/1001-00000000",
+        "joined 'simple_bridge'",
+        "    -- Started music on hold, class 'default', on channel 'SIP/1002-00000001'",
+    ];
+    let mut at = 0;
+    for want in order {
+        let i = t[at..]
+            .find(want)
+            .unwrap_or_else(|| panic!("missing {want:?} (in order) in\n{t}"));
+        at += i + want.len();
+    }
+}

@@ -341,12 +341,18 @@ async fn dial_wait(
     // `m` and `r` tell the caller at once (app_dial indicates before waiting).
     if started > 0 && (moh || opts.ring) {
         indicated = true;
+        if moh {
+            crate::moh::start(chan, pbx, opts.moh_class.as_deref());
+        }
         chan.indicate(if moh {
             crate::channel::Indication::Progress
         } else {
             crate::channel::Indication::Ringing
         });
     }
+    // Music on hold (`m`) plays to the caller while the callees ring.
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(20));
+    let mut frame = [0i16; crate::channel::media::FRAME];
     while live > 0 {
         let sleep = async {
             match deadline {
@@ -355,6 +361,13 @@ async fn dial_wait(
             }
         };
         tokio::select! {
+            _ = tick.tick(), if chan.generator.is_some() && chan.media.is_some() => {
+                if let (Some(g), Some(m)) = (chan.generator.as_mut(), chan.media.as_deref_mut()) {
+                    if g.fill(&mut frame) {
+                        m.write(&frame);
+                    }
+                }
+            }
             ev = rx.recv() => {
                 let Some((i, ev)) = ev else { break };
                 let name = names.get(&i).map(|n| n.1.clone()).unwrap_or_default();
@@ -393,6 +406,7 @@ async fn dial_wait(
                     }
                     DialEvent::Answered => {
                         crate::verb!(3, "{} answered {}", name, chan.name);
+                        crate::moh::stop(chan);
                         if let Some(h) = pbx.find_channel(&name) {
                             if let Ok(mut snap) = h.snapshot.lock() {
                                 snap.state = crate::channel::ChannelState::Up;
@@ -417,12 +431,14 @@ async fn dial_wait(
                 }
             }
             _ = sleep => {
+                crate::moh::stop(chan);
                 crate::verb!(3, "Nobody picked up in {} ms", timeout.map(|t| t.as_millis()).unwrap_or(0));
                 for (id, _) in names.values() { hang_leg(pbx, core, id); }
                 chan.vars.set("DIALSTATUS", Some("NOANSWER"));
                 return AppResult::Continue;
             }
             _ = chan.handle.hungup() => {
+                crate::moh::stop(chan);
                 for (id, _) in names.values() { hang_leg(pbx, core, id); }
                 chan.vars.set("DIALSTATUS", Some("CANCEL"));
                 return AppResult::Hangup;
@@ -430,6 +446,7 @@ async fn dial_wait(
         }
     }
     let Some(w) = winner else {
+        crate::moh::stop(chan);
         crate::verb!(
             2,
             "Everyone is busy/congested at this time ({lines}:{busy}/{congestion}/{nochan})"
@@ -483,6 +500,11 @@ async fn dial_wait(
     let feats = Features::new(pbx, opts);
     let mut pending: [String; 2] = Default::default();
     let mut transfer_to: Option<(String, String)> = None;
+    // Hold: the party left alone hears music (the caller through its channel's generator,
+    // the called leg through a player of its own).
+    let mut callee_moh: Option<crate::moh::MohPlayer> = None;
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(20));
+    let mut frame = [0i16; crate::channel::media::FRAME];
     let callee_ended = loop {
         let expire = async {
             match limit {
@@ -497,7 +519,42 @@ async fn dial_wait(
             }
         };
         tokio::select! {
+            _ = tick.tick(), if chan.generator.is_some() || callee_moh.is_some() => {
+                use crate::channel::playback::Generator;
+                if let (Some(g), Some(m)) = (chan.generator.as_mut(), mine.as_deref_mut()) {
+                    if g.fill(&mut frame) {
+                        m.write(&frame);
+                    }
+                }
+                if let (Some(g), Some(m)) = (callee_moh.as_mut(), theirs.as_deref_mut()) {
+                    if g.fill(&mut frame) {
+                        m.write(&frame);
+                    }
+                }
+            }
             r = media => {
+                if let Some((side, crate::channel::media::Input::Hold(h))) = r {
+                    match (side, h) {
+                        (crate::channel::bridge::Side::Callee, true) => {
+                            crate::moh::start(chan, pbx, None);
+                        }
+                        (crate::channel::bridge::Side::Callee, false) => crate::moh::stop(chan),
+                        (crate::channel::bridge::Side::Caller, true) => {
+                            if callee_moh.is_none() {
+                                if let Some((class, p)) = crate::moh::player(pbx, None) {
+                                    crate::verb!(3, "Started music on hold, class '{}', on channel '{}'", class, wname);
+                                    callee_moh = Some(p);
+                                }
+                            }
+                        }
+                        (crate::channel::bridge::Side::Caller, false) => {
+                            if callee_moh.take().is_some() {
+                                crate::verb!(3, "Stopped music on hold on {}", wname);
+                            }
+                        }
+                    }
+                    continue;
+                }
                 let Some((side, crate::channel::media::Input::Dtmf(d))) = r else { continue };
                 let i = side as usize;
                 if !feats.armed(side) {
@@ -561,6 +618,10 @@ async fn dial_wait(
         }
     };
     chan.media = mine;
+    crate::moh::stop(chan);
+    if callee_moh.take().is_some() {
+        crate::verb!(3, "Stopped music on hold on {}", wname);
+    }
     let (first, second) = if callee_ended {
         (wname.as_str(), chan.name.as_str())
     } else {
@@ -767,6 +828,8 @@ async fn blind_transfer_target(
 struct DialOpts {
     /// `m`: music on hold (a 183) while the callees ring.
     moh: bool,
+    /// `m(class)`.
+    moh_class: Option<String>,
     /// `r`: ringing indicated to the caller at once.
     ring: bool,
     /// `g`: go on in the dialplan when the callee hangs up.
@@ -785,7 +848,10 @@ impl DialOpts {
         let mut d = DialOpts::default();
         for (c, arg) in opts {
             match c {
-                'm' => d.moh = true,
+                'm' => {
+                    d.moh = true;
+                    d.moh_class = arg.clone().filter(|c| !c.is_empty());
+                }
                 'r' => d.ring = true,
                 'g' => d.go_on = true,
                 't' => d.callee_transfer = true,

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub mod phone;
+pub mod rtp;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_zvezda");
 
@@ -108,6 +109,24 @@ impl Server {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// `kill -9` the server (what a crash leaves behind).
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Wait until a line containing `text` has been printed (up to `secs`).
+    pub fn wait_line(&self, text: &str, secs: u64) -> bool {
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_secs(secs) {
+            if self.lines.lock().unwrap().iter().any(|l| l.contains(text)) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
     /// Wait until no channel is left (the case is over).
     pub fn wait_idle(&self) {
         let t0 = Instant::now();
@@ -127,6 +146,9 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         let _ = self.rx("core stop now");
         let t0 = Instant::now();
         while t0.elapsed() < Duration::from_secs(3) {

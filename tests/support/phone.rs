@@ -13,6 +13,11 @@ pub struct Phone {
     pub sock: UdpSocket,
     pub server: String,
     pub port: u16,
+    /// The SDP this phone offers (INVITE) and answers (callee's 200): [`SDP`] unless a test
+    /// gives its own RTP socket's ([`Phone::with_sdp`], `rtp::RtpPeer::sdp`).
+    pub sdp: String,
+    /// The bodies of the INVITEs the callee thread received (zvezda's offers).
+    pub offers: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Phone {
@@ -23,7 +28,15 @@ impl Phone {
             sock,
             server: format!("127.0.0.1:{port}"),
             port,
+            sdp: SDP.to_string(),
+            offers: Default::default(),
         }
+    }
+
+    /// This phone offers/answers `sdp` (e.g. an `RtpPeer`'s, to carry real audio).
+    pub fn with_sdp(mut self, sdp: String) -> Phone {
+        self.sdp = sdp;
+        self
     }
 
     pub fn send(&self, s: &str) {
@@ -62,7 +75,11 @@ impl Phone {
         if let Some(a) = auth {
             s.push_str(&format!("Authorization: {a}\r\n"));
         }
-        s.push_str(&format!("Content-Length: {}\r\n\r\n{SDP}", SDP.len()));
+        s.push_str(&format!(
+            "Content-Length: {}\r\n\r\n{}",
+            self.sdp.len(),
+            self.sdp
+        ));
         s
     }
 
@@ -146,6 +163,8 @@ impl Phone {
     ) -> std::thread::JoinHandle<Vec<String>> {
         let bsock = self.sock.try_clone().unwrap();
         bsock.set_read_timeout(Some(idle)).unwrap();
+        let sdp = self.sdp.clone();
+        let offers = self.offers.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             let mut got = Vec::new();
@@ -179,12 +198,16 @@ impl Phone {
                 };
                 match method.as_str() {
                     "INVITE" => {
+                        offers
+                            .lock()
+                            .unwrap()
+                            .push(String::from_utf8_lossy(&m.body).into_owned());
                         let to = format!("{};tag=callee", m.header("To").unwrap());
                         for (i, code) in codes.iter().enumerate() {
                             if i > 0 {
                                 std::thread::sleep(delay);
                             }
-                            let body = if *code == 200 { SDP } else { "" };
+                            let body = if *code == 200 { sdp.as_str() } else { "" };
                             bsock
                                 .send_to(reply(*code, body, &to).as_bytes(), from)
                                 .unwrap();

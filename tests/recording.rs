@@ -1,0 +1,357 @@
+//! The recording applications on real calls: SIP and RTP over 127.0.0.1, phones sending
+//! A-law tones in real time. MixMonitor's file holds both directions and lasts as long as
+//! the call; Record stops on silence or its time limit and sets RECORD_STATUS;
+//! StopMixMonitor completes the file at once; a kill -9 leaves no file under the final name.
+
+mod support;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::phone::Phone;
+use support::rtp::{level, power_at, sdp_target, RtpPeer, Sound};
+use support::{free_port, Server};
+use zvezda::sip::message::Message;
+
+/// Phones 1001 and 1002 (secret 1234, A-law) in `office`; RTP ports from a range of our own.
+fn office(port: u16, extensions: &str) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let mut sip = format!("[general]\nbindaddr=127.0.0.1\nbindport={port}\nallowguest=no\n");
+    for p in ["1001", "1002"] {
+        sip.push_str(&format!(
+            "[{p}]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=office\ndisallow=all\nallow=alaw\n"
+        ));
+    }
+    std::fs::write(d.path().join("sip.conf"), sip).unwrap();
+    let base = 30000 + (port % 100) * 100;
+    std::fs::write(
+        d.path().join("rtp.conf"),
+        format!("[general]\nrtpstart={base}\nrtpend={}\n", base + 98),
+    )
+    .unwrap();
+    std::fs::write(d.path().join("extensions.conf"), extensions).unwrap();
+    d
+}
+
+fn trace(s: &Server) -> String {
+    s.lines.lock().unwrap().join("\n")
+}
+
+fn wav(path: &Path) -> Vec<i16> {
+    hound::WavReader::open(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .into_samples::<i16>()
+        .map(|s| s.unwrap())
+        .collect()
+}
+
+fn secs(samples: &[i16]) -> f64 {
+    samples.len() as f64 / 8000.0
+}
+
+/// Answer zvezda's BYE with 200 OK.
+fn answer_bye(phone: &Phone) -> Message {
+    loop {
+        let m = phone.recv();
+        if m.method() == Some("BYE") {
+            let me = phone.sock.local_addr().unwrap();
+            phone.send(&format!(
+                "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {}\r\nContact: <sip:1001@{me}>\r\nContent-Length: 0\r\n\r\n",
+                m.header("Via").unwrap(),
+                m.header("From").unwrap(),
+                m.header("To").unwrap(),
+                m.call_id().unwrap(),
+                m.header("CSeq").unwrap(),
+            ));
+            return m;
+        }
+    }
+}
+
+/// A call 1001 → 1002 through `MixMonitor(...,b)` and Dial: 1001 says 440 Hz, 1002 says
+/// 1000 Hz for 2.4 s, then both are quiet (no packets) until 1001 hangs up at 3 s.
+#[test]
+fn mixmonitor_records_both_directions_for_the_whole_call() {
+    let port = free_port();
+    let rec = tempfile::tempdir().unwrap();
+    let file = rec.path().join("records/sub/call.wav");
+    let dir = office(
+        port,
+        &format!(
+            "[office]\nexten => 1002,1,MixMonitor({},b)\nsame => n,NoOp(file ${{MIXMONITOR_FILENAME}})\n\
+             same => n,Dial(SIP/1002,10)\nsame => n,Hangup()\n",
+            file.display()
+        ),
+    );
+    let s = Server::start(dir.path());
+    let b_rtp = RtpPeer::bind();
+    let b = Phone::new(port).with_sdp(b_rtp.sdp());
+    assert_eq!(b.register("1002", "1234").code(), Some(200));
+    let callee = b.callee(&[200], Duration::ZERO, Duration::from_secs(10));
+    let a_rtp = RtpPeer::bind();
+    let a = Phone::new(port).with_sdp(a_rtp.sdp());
+    let (seen, ok) = a.call("1002", "mix", "1234");
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    let answered = Instant::now();
+    a.ack(&ok, "1002", "mix", 2, false);
+    let a_to = sdp_target(&String::from_utf8_lossy(&ok.body));
+    let offer = b
+        .offers
+        .lock()
+        .unwrap()
+        .first()
+        .cloned()
+        .expect("an INVITE");
+    let b_to = sdp_target(&offer);
+    let stop = Arc::new(AtomicBool::new(false));
+    let talk = Duration::from_millis(2400);
+    let ta = a_rtp.play(a_to, vec![(Sound::Tone(440.0), talk)], stop.clone());
+    let tb = b_rtp.play(b_to, vec![(Sound::Tone(1000.0), talk)], stop.clone());
+    let heard_by_a = ta.join().unwrap();
+    let heard_by_b = tb.join().unwrap();
+    std::thread::sleep(Duration::from_secs(3).saturating_sub(answered.elapsed()));
+    a.bye(&ok, "1002", "mix");
+    let call = answered.elapsed().as_secs_f64();
+    assert_eq!(callee.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
+    s.wait_idle();
+    assert!(
+        s.wait_line("End MixMonitor Recording SIP/1001-", 10),
+        "{}",
+        trace(&s)
+    );
+    // The bridge carried each side's tone to the other.
+    assert!(power_at(&heard_by_a, 1000.0) > 1e6, "1001 heard 1002");
+    assert!(power_at(&heard_by_b, 440.0) > 1e6, "1002 heard 1001");
+    let t = trace(&s);
+    for want in [
+        format!("NoOp(\"SIP/1001-00000000\", \"file {}\")", file.display()),
+        "  == Begin MixMonitor Recording SIP/1001-00000000".to_string(),
+        "  == MixMonitor close filestream (mixed)".to_string(),
+        "  == End MixMonitor Recording SIP/1001-00000000".to_string(),
+    ] {
+        assert!(t.contains(&want), "missing {want:?} in\n{t}");
+    }
+    let close = t.find("MixMonitor close filestream").unwrap();
+    assert!(close < t.find("End MixMonitor Recording").unwrap());
+    // The file: as long as the call (from the bridge to the hangup), both tones in it.
+    let pcm = wav(&file);
+    let d = secs(&pcm);
+    assert!(
+        (d - call).abs() <= call * 0.05,
+        "recording {d:.3} s, call {call:.3} s"
+    );
+    let talking = &pcm[..(pcm.len() * 2 / 3)];
+    let (p440, p1000, p700) = (
+        power_at(talking, 440.0),
+        power_at(talking, 1000.0),
+        power_at(talking, 700.0),
+    );
+    assert!(
+        p440 > 1e6 && p1000 > 1e6 && p440 > 100.0 * p700 && p1000 > 100.0 * p700,
+        "440: {p440:.0}, 1000: {p1000:.0}, 700: {p700:.0}"
+    );
+    // The last half second nobody sent anything: silence, still in the file.
+    let quiet = &pcm[pcm.len() - 3200..];
+    assert!(level(quiet) < 50.0, "{}", level(quiet));
+    // Nothing else is left in the folder (no temporary file).
+    let names: Vec<String> = std::fs::read_dir(file.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["call.wav"]);
+}
+
+/// `Record(...,2,10)` in an answering extension: a second of tone, then silence until two
+/// seconds of it end the recording (SILENCE), cut to one second of the closing silence.
+#[test]
+fn record_stops_on_silence_and_sets_the_status() {
+    let port = free_port();
+    let rec = tempfile::tempdir().unwrap();
+    let dir = office(
+        port,
+        &format!(
+            "[office]\nexten => 3000,1,Record({}/vm/msg%d.wav,2,10)\n\
+             same => n,NoOp(status ${{RECORD_STATUS}} file ${{RECORDED_FILE}})\nsame => n,Hangup()\n",
+            rec.path().display()
+        ),
+    );
+    std::fs::create_dir_all(rec.path().join("vm")).unwrap();
+    std::fs::write(rec.path().join("vm/msg0.wav"), b"taken").unwrap();
+    let s = Server::start(dir.path());
+    let a_rtp = RtpPeer::bind();
+    let a = Phone::new(port).with_sdp(a_rtp.sdp());
+    let (seen, ok) = a.call("3000", "rec", "1234");
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    a.ack(&ok, "3000", "rec", 2, false);
+    let to = sdp_target(&String::from_utf8_lossy(&ok.body));
+    let stop = Arc::new(AtomicBool::new(false));
+    // The beep lasts 250 ms; talking starts after it.
+    let player = a_rtp.play(
+        to,
+        vec![
+            (Sound::Silence, Duration::from_millis(400)),
+            (Sound::Tone(440.0), Duration::from_millis(1000)),
+            (Sound::Silence, Duration::from_secs(6)),
+        ],
+        stop.clone(),
+    );
+    answer_bye(&a);
+    stop.store(true, Ordering::Relaxed);
+    let heard = player.join().unwrap();
+    s.wait_idle();
+    let t = trace(&s);
+    let want = format!(
+        "NoOp(\"SIP/1001-00000000\", \"status SILENCE file {}/vm/msg1\")",
+        rec.path().display()
+    );
+    assert!(t.contains(&want), "missing {want:?} in\n{t}");
+    assert!(
+        t.contains("<SIP/1001-00000000> Playing 'beep.slin' (language 'en')"),
+        "{t}"
+    );
+    // The beep was heard.
+    assert!(level(&heard[..2000.min(heard.len())]) > 100.0);
+    let pcm = wav(&rec.path().join("vm/msg1.wav"));
+    let d = secs(&pcm);
+    // ~150 ms before the tone, 1 s of tone, 1 s of the silence kept.
+    assert!((1.9..2.6).contains(&d), "{d}");
+    let tone = &pcm[..(0.9 * 8000.0) as usize];
+    assert!(power_at(tone, 440.0) > 1e6);
+    assert!(level(&pcm[pcm.len() - 4000..]) < 50.0);
+    assert_eq!(
+        std::fs::read(rec.path().join("vm/msg0.wav")).unwrap(),
+        b"taken"
+    );
+}
+
+/// The user's `Record(...,0,15,X)`: `X` is not an option of Asterisk 20 (warned, ignored);
+/// here with `q` and a one-second limit: TIMEOUT, nothing cut, µ-law by the extension.
+#[test]
+fn record_warns_unknown_option_and_times_out() {
+    let port = free_port();
+    let rec = tempfile::tempdir().unwrap();
+    let dir = office(
+        port,
+        &format!(
+            "[office]\nexten => 3001,1,Answer()\nsame => n,Record({}/t.ulaw,0,1,qX)\n\
+             same => n,NoOp(status ${{RECORD_STATUS}})\nsame => n,Hangup()\n",
+            rec.path().display()
+        ),
+    );
+    let s = Server::start(dir.path());
+    let a_rtp = RtpPeer::bind();
+    let a = Phone::new(port).with_sdp(a_rtp.sdp());
+    let (_, ok) = a.call("3001", "rec2", "1234");
+    assert_eq!(ok.code(), Some(200));
+    a.ack(&ok, "3001", "rec2", 2, false);
+    let to = sdp_target(&String::from_utf8_lossy(&ok.body));
+    let stop = Arc::new(AtomicBool::new(false));
+    let player = a_rtp.play(
+        to,
+        vec![(Sound::Tone(1000.0), Duration::from_secs(4))],
+        stop.clone(),
+    );
+    answer_bye(&a);
+    stop.store(true, Ordering::Relaxed);
+    player.join().unwrap();
+    s.wait_idle();
+    let t = trace(&s);
+    assert!(
+        t.contains("app.c:") && t.contains("Unrecognized option: 'X'"),
+        "{t}"
+    );
+    assert!(t.contains("\"status TIMEOUT\""), "{t}");
+    assert!(!t.contains("Playing 'beep"), "q: no beep\n{t}");
+    let bytes = std::fs::read(rec.path().join("t.ulaw")).unwrap();
+    let d = bytes.len() as f64 / 8000.0;
+    assert!((0.85..1.1).contains(&d), "{d}");
+}
+
+/// StopMixMonitor by the ID `i()` stored: the files are complete when it returns (and not
+/// there under their names before); `r()`/`t()` each hold one direction.
+#[test]
+fn stopmixmonitor_completes_the_files() {
+    let port = free_port();
+    let rec = tempfile::tempdir().unwrap();
+    let p = rec.path().display();
+    let dir = office(
+        port,
+        &format!(
+            "[office]\nexten => 4000,1,Answer()\n\
+             same => n,MixMonitor({p}/m.wav,r({p}/in.wav)t({p}/out.wav)i(MID)W(1))\n\
+             same => n,Wait(1)\nsame => n,NoOp(before ${{STAT(e,{p}/m.wav)}})\n\
+             same => n,StopMixMonitor(${{MID}})\nsame => n,NoOp(after ${{STAT(e,{p}/m.wav)}} ${{STAT(e,{p}/in.wav)}})\n\
+             same => n,Hangup()\n"
+        ),
+    );
+    let s = Server::start(dir.path());
+    let a_rtp = RtpPeer::bind();
+    let a = Phone::new(port).with_sdp(a_rtp.sdp());
+    let (_, ok) = a.call("4000", "stop", "1234");
+    assert_eq!(ok.code(), Some(200));
+    a.ack(&ok, "4000", "stop", 2, false);
+    let to = sdp_target(&String::from_utf8_lossy(&ok.body));
+    let stop = Arc::new(AtomicBool::new(false));
+    let player = a_rtp.play(
+        to,
+        vec![(Sound::Tone(440.0), Duration::from_secs(4))],
+        stop.clone(),
+    );
+    answer_bye(&a);
+    stop.store(true, Ordering::Relaxed);
+    player.join().unwrap();
+    s.wait_idle();
+    let t = trace(&s);
+    assert!(t.contains("\"before 0\""), "{t}");
+    assert!(t.contains("\"after 1 1\""), "{t}");
+    for what in ["mixed", "read", "write"] {
+        assert!(
+            t.contains(&format!("  == MixMonitor close filestream ({what})")),
+            "{t}"
+        );
+    }
+    let input = wav(&rec.path().join("in.wav"));
+    let output = wav(&rec.path().join("out.wav"));
+    let mixed = wav(&rec.path().join("m.wav"));
+    for pcm in [&input, &output, &mixed] {
+        assert!((0.9..1.3).contains(&secs(pcm)), "{}", secs(pcm));
+    }
+    // W(1) doubles the volume: the 8000-amplitude tone comes out near 16000.
+    let lin = level(&input[1600..input.len() - 800]);
+    assert!((9000.0..11500.0).contains(&lin), "{lin}");
+    assert!(power_at(&input, 440.0) > 1e7);
+    assert!(level(&output) < 10.0, "nothing was played to the caller");
+    assert!(power_at(&mixed, 440.0) > 1e7);
+}
+
+/// A kill -9 in the middle of a recording: nothing under the final name, only the hidden
+/// temporary file.
+#[test]
+fn kill_during_mixmonitor_leaves_no_partial_file() {
+    let port = free_port();
+    let rec = tempfile::tempdir().unwrap();
+    let file = rec.path().join("crash.wav");
+    let dir = office(
+        port,
+        &format!(
+            "[office]\nexten => 5000,1,Answer()\nsame => n,MixMonitor({})\nsame => n,Wait(30)\n",
+            file.display()
+        ),
+    );
+    let mut s = Server::start(dir.path());
+    let a = Phone::new(port);
+    let (_, ok) = a.call("5000", "crash", "1234");
+    assert_eq!(ok.code(), Some(200));
+    a.ack(&ok, "5000", "crash", 2, false);
+    assert!(s.wait_line("Begin MixMonitor Recording", 5));
+    std::thread::sleep(Duration::from_millis(500));
+    s.kill9();
+    assert!(!file.exists());
+    let names: Vec<String> = std::fs::read_dir(rec.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(names[0].starts_with(".crash.wav.tmp-"), "{names:?}");
+}

@@ -137,6 +137,7 @@ fn mixmonitor_records_both_directions_for_the_whole_call() {
     // The file: as long as the call (from the bridge to the hangup), both tones in it.
     let pcm = wav(&file);
     let d = secs(&pcm);
+    eprintln!("recording {d:.3} s, call {call:.3} s");
     assert!(
         (d - call).abs() <= call * 0.05,
         "recording {d:.3} s, call {call:.3} s"
@@ -354,4 +355,58 @@ fn kill_during_mixmonitor_leaves_no_partial_file() {
         .collect();
     assert_eq!(names.len(), 1, "{names:?}");
     assert!(names[0].starts_with(".crash.wav.tmp-"), "{names:?}");
+}
+
+/// `#` ends a recording (DTMF, the key's last quarter second cut); with `o`, `0` ends one
+/// with OPERATOR. Keys as RFC 4733 events.
+#[test]
+fn record_ends_on_keys() {
+    let port = free_port();
+    let rec = tempfile::tempdir().unwrap();
+    let p = rec.path().display();
+    let dir = office(
+        port,
+        &format!(
+            "[office]\nexten => 3002,1,Record({p}/d.wav)\nsame => n,NoOp(first ${{RECORD_STATUS}})\n\
+             same => n,Record({p}/o.sln,0,0,o)\nsame => n,NoOp(second ${{RECORD_STATUS}})\nsame => n,Hangup()\n"
+        ),
+    );
+    let s = Server::start(dir.path());
+    let a_rtp = RtpPeer::bind();
+    let a = Phone::new(port).with_sdp(a_rtp.sdp());
+    let (_, ok) = a.call("3002", "keys", "1234");
+    assert_eq!(ok.code(), Some(200));
+    a.ack(&ok, "3002", "keys", 2, false);
+    let to = sdp_target(&String::from_utf8_lossy(&ok.body));
+    let stop = Arc::new(AtomicBool::new(false));
+    let player = a_rtp.play(
+        to,
+        vec![
+            (Sound::Silence, Duration::from_millis(400)),
+            (Sound::Tone(440.0), Duration::from_millis(1000)),
+            (Sound::Digit('#'), Duration::from_millis(100)),
+            (Sound::Silence, Duration::from_millis(400)),
+            (Sound::Tone(1000.0), Duration::from_millis(600)),
+            (Sound::Digit('0'), Duration::from_millis(100)),
+            (Sound::Silence, Duration::from_secs(3)),
+        ],
+        stop.clone(),
+    );
+    answer_bye(&a);
+    stop.store(true, Ordering::Relaxed);
+    player.join().unwrap();
+    s.wait_idle();
+    let t = trace(&s);
+    assert!(t.contains("\"first DTMF\""), "{t}");
+    assert!(t.contains("\"second OPERATOR\""), "{t}");
+    let first = wav(&rec.path().join("d.wav"));
+    assert!((0.7..1.15).contains(&secs(&first)), "{}", secs(&first));
+    assert!(power_at(&first, 440.0) > 1e6);
+    let second: Vec<i16> = std::fs::read(rec.path().join("o.sln"))
+        .unwrap()
+        .chunks(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect();
+    assert!((0.3..0.95).contains(&secs(&second)), "{}", secs(&second));
+    assert!(power_at(&second, 1000.0) > 1e6);
 }

@@ -16,6 +16,9 @@ pub enum Sound {
     Tone(f64),
     /// Digital silence.
     Silence,
+    /// A DTMF key as RFC 4733 events (payload type 101) for the stretch's duration; the
+    /// end packet is sent three times, as phones do.
+    Digit(char),
 }
 
 pub struct RtpPeer {
@@ -59,9 +62,38 @@ impl RtpPeer {
             let mut n = 0u32;
             for (sound, dur) in plan {
                 let frames = (dur.as_millis() / 20) as usize;
-                for _ in 0..frames {
+                for i in 0..frames {
                     if stop.load(Ordering::Relaxed) {
                         return got;
+                    }
+                    if let Sound::Digit(d) = sound {
+                        let event = zvezda::media::dtmf::digit_to_event(d).expect("a DTMF key");
+                        let last = i + 1 == frames;
+                        let payload = zvezda::media::dtmf::EventPayload {
+                            event,
+                            end: last,
+                            volume: 10,
+                            duration: (160 * (i + 1)) as u16,
+                        }
+                        .to_bytes();
+                        for _ in 0..if last { 3 } else { 1 } {
+                            let mut pkt = vec![0x80, 101 | if i == 0 { 0x80 } else { 0 }];
+                            pkt.extend_from_slice(&seq.to_be_bytes());
+                            pkt.extend_from_slice(&ts.to_be_bytes());
+                            pkt.extend_from_slice(&ssrc.to_be_bytes());
+                            pkt.extend_from_slice(&payload);
+                            let _ = sock.send_to(&pkt, to);
+                            seq = seq.wrapping_add(1);
+                        }
+                        if last {
+                            ts = ts.wrapping_add(160 * frames as u32);
+                        }
+                        n += 1;
+                        let next = start + Duration::from_millis(20 * n as u64);
+                        while Instant::now() < next {
+                            let _ = sock.recv_from(&mut buf);
+                        }
+                        continue;
                     }
                     let mut pcm = [0i16; 160];
                     if let Sound::Tone(f) = sound {

@@ -410,3 +410,46 @@ fn record_ends_on_keys() {
     assert!((0.3..0.95).contains(&secs(&second)), "{}", secs(&second));
     assert!(power_at(&second, 1000.0) > 1e6);
 }
+
+/// A relative MixMonitor name goes under `<astspooldir>/monitor/` (folders created); one
+/// without an extension is written as raw signed linear (`.raw`) and MIXMONITOR_FILENAME
+/// names it as given; `a` appends to what is there.
+#[test]
+fn mixmonitor_relative_names_go_to_the_monitor_folder() {
+    let port = free_port();
+    let spool = tempfile::tempdir().unwrap();
+    let dir = office(
+        port,
+        "[office]\nexten => 6000,1,Answer()\nsame => n,MixMonitor(day/one.wav)\n\
+         same => n,MixMonitor(day/two,a)\nsame => n,NoOp(name ${MIXMONITOR_FILENAME})\n\
+         same => n,Wait(0.5)\nsame => n,Hangup()\n",
+    );
+    let monitor = spool.path().join("monitor/day");
+    std::fs::create_dir_all(&monitor).unwrap();
+    std::fs::write(monitor.join("two.raw"), [0x10u8, 0x00].repeat(800)).unwrap();
+    let s = Server::start_with_dirs(
+        dir.path(),
+        &format!("astspooldir => {}\n", spool.path().display()),
+    );
+    let a = Phone::new(port);
+    let (_, ok) = a.call("6000", "rel", "1234");
+    assert_eq!(ok.code(), Some(200));
+    a.ack(&ok, "6000", "rel", 2, false);
+    answer_bye(&a);
+    s.wait_idle();
+    assert!(s.wait_line("End MixMonitor Recording", 5));
+    std::thread::sleep(Duration::from_millis(300));
+    let t = trace(&s);
+    let want = format!(
+        "\"name {}/day/two\"",
+        spool.path().join("monitor").display()
+    );
+    assert!(t.contains(&want), "missing {want} in\n{t}");
+    let one = wav(&monitor.join("one.wav"));
+    assert!((0.4..0.8).contains(&secs(&one)), "{}", secs(&one));
+    let two = std::fs::read(monitor.join("two.raw")).unwrap();
+    // 100 ms that were there, then the new half second.
+    let d = two.len() as f64 / 16000.0;
+    assert!((0.5..0.9).contains(&d), "{d}");
+    assert_eq!(&two[..4], &[0x10, 0x00, 0x10, 0x00]);
+}

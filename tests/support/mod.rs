@@ -22,15 +22,20 @@ pub struct Server {
 
 impl Server {
     pub fn start(etc: &Path) -> Server {
-        Self::start_inner(etc, None)
+        Self::start_inner(etc, None, "")
+    }
+
+    /// Start with more `[directories]` lines in asterisk.conf (`astspooldir => ...`).
+    pub fn start_with_dirs(etc: &Path, directories: &str) -> Server {
+        Self::start_inner(etc, None, directories)
     }
 
     /// Start on a given AstDB folder (to see what a previous run left there).
     pub fn start_with_db(etc: &Path, db: &Path) -> Server {
-        Self::start_inner(etc, Some(db))
+        Self::start_inner(etc, Some(db), "")
     }
 
-    fn start_inner(etc: &Path, db: Option<&Path>) -> Server {
+    fn start_inner(etc: &Path, db: Option<&Path>, directories: &str) -> Server {
         // Tests bind only to loopback: every config a test server runs has SIP on 127.0.0.1
         // (or IPv6's ::1).
         let sip = std::fs::read_to_string(etc.join("sip.conf")).unwrap_or_default();
@@ -50,7 +55,7 @@ impl Server {
         std::fs::write(
             &conf,
             format!(
-                "[directories]\nastetcdir => {}\nastrundir => {}/run\nastdbdir => {}\nastlogdir => {}/log\n",
+                "[directories]\nastetcdir => {}\nastrundir => {}/run\nastdbdir => {}\nastlogdir => {}/log\n{directories}",
                 etc.display(),
                 dir.path().display(),
                 dbdir.display(),

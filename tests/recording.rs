@@ -453,3 +453,49 @@ fn mixmonitor_relative_names_go_to_the_monitor_folder() {
     assert!((0.5..0.9).contains(&d), "{d}");
     assert_eq!(&two[..4], &[0x10, 0x00, 0x10, 0x00]);
 }
+
+/// `zvezda lint` knows the recording applications: they run in this build, and option
+/// letters Asterisk 20 does not have (the user's `X`) are flagged with the fix.
+#[test]
+fn lint_flags_unknown_recording_options() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("extensions.conf"),
+        "[autoanswer]\nexten => s,1,MixMonitor(/records/a.wav,b)\n\
+         exten => s,2,Record(/records/voicemail/x.wav,0,15,X)\n\
+         exten => s,3,MixMonitor(/records/b.wav,bQ)\nexten => s,4,StopMixMonitor()\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("sip.conf"),
+        "[general]\nbindaddr=127.0.0.1\nallowguest=no\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(support::BIN)
+        .args(["lint", dir.path().to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    let at = |line: u64| -> Vec<&serde_json::Value> {
+        findings
+            .iter()
+            .filter(|f| {
+                f["file"].as_str().unwrap().ends_with("extensions.conf") && f["line"] == line
+            })
+            .collect()
+    };
+    assert!(at(2).is_empty(), "{findings:?}");
+    assert!(at(5).is_empty(), "{findings:?}");
+    let rec = at(3);
+    assert_eq!(rec.len(), 1, "{findings:?}");
+    assert_eq!(rec[0]["rule"], "app-args");
+    assert!(rec[0]["message"].as_str().unwrap().contains("'X'"));
+    assert!(rec[0]["fix"]
+        .as_str()
+        .unwrap()
+        .ends_with("Record(/records/voicemail/x.wav,0,15)"));
+    let mix = at(4);
+    assert_eq!(mix.len(), 1, "{findings:?}");
+    assert!(mix[0]["message"].as_str().unwrap().contains("'Q'"));
+}

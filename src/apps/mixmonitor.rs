@@ -74,6 +74,11 @@ const OPTIONS: &[(char, bool)] = &[
     ('s', true),
 ];
 
+/// The letters of a MixMonitor options string Asterisk 20 does not know.
+pub fn unknown_options(opts: &str) -> Vec<char> {
+    super::unknown_app_options(opts, OPTIONS)
+}
+
 /// Jitter allowance: a frame is written this long after its time.
 const LATENCY: Duration = Duration::from_millis(60);
 /// A direction with more than this queued (samples) is trimmed back to [`KEEP`].

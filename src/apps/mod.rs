@@ -300,6 +300,27 @@ fn leading_number(s: &str) -> Option<i64> {
 /// whether it takes a `(argument)`): the letters given, with their arguments, in order.
 /// Letters not known get Asterisk's "Unrecognized option" warning and are skipped.
 pub fn parse_app_options(opts: &str, known: &[(char, bool)]) -> Vec<(char, Option<String>)> {
+    scan_app_options(opts, known, |c| {
+        crate::logger::warning("app.c", &format!("Unrecognized option: '{c}'"))
+    })
+}
+
+/// The letters of `opts` that are not in `known`, each once (for the linter).
+pub fn unknown_app_options(opts: &str, known: &[(char, bool)]) -> Vec<char> {
+    let mut bad = Vec::new();
+    scan_app_options(opts, known, |c| {
+        if !bad.contains(&c) {
+            bad.push(c)
+        }
+    });
+    bad
+}
+
+fn scan_app_options(
+    opts: &str,
+    known: &[(char, bool)],
+    mut unknown: impl FnMut(char),
+) -> Vec<(char, Option<String>)> {
     let mut out = Vec::new();
     let chars: Vec<char> = opts.chars().collect();
     let mut i = 0;
@@ -307,7 +328,7 @@ pub fn parse_app_options(opts: &str, known: &[(char, bool)]) -> Vec<(char, Optio
         let c = chars[i];
         i += 1;
         let Some(&(_, takes_arg)) = known.iter().find(|(o, _)| *o == c) else {
-            crate::logger::warning("app.c", &format!("Unrecognized option: '{c}'"));
+            unknown(c);
             continue;
         };
         let mut arg = None;
@@ -370,6 +391,7 @@ mod tests {
             ]
         );
         assert_eq!(parse_app_options("v", &known), vec![('v', None)]);
+        assert_eq!(unknown_app_options("bXr(Y)XZ", &known), vec!['X', 'Z']);
     }
 
     #[test]

@@ -48,6 +48,11 @@ const OPTIONS: &[(char, bool)] = &[
     ('x', false),
 ];
 
+/// The letters of a Record options string Asterisk 20 does not know.
+pub fn unknown_options(opts: &str) -> Vec<char> {
+    super::unknown_app_options(opts, OPTIONS)
+}
+
 /// dsp.conf's `silencethreshold` default: a frame whose mean absolute amplitude is below it
 /// is silence.
 pub const SILENCE_THRESHOLD: u32 = 256;

@@ -420,7 +420,7 @@ fn mixmonitor_relative_names_go_to_the_monitor_folder() {
     let spool = tempfile::tempdir().unwrap();
     let dir = office(
         port,
-        "[office]\nexten => 6000,1,Answer()\nsame => n,MixMonitor(day/one.wav)\n\
+        "[office]\nexten => 6000,1,Answer()\nsame => n,MixMonitor(day/one.wav,,echo ^{MIXMONITOR_FILENAME} > ^{MIXMONITOR_FILENAME}.txt)\n\
          same => n,MixMonitor(day/two,a)\nsame => n,NoOp(name ${MIXMONITOR_FILENAME})\n\
          same => n,Wait(0.5)\nsame => n,Hangup()\n",
     );
@@ -445,6 +445,11 @@ fn mixmonitor_relative_names_go_to_the_monitor_folder() {
         spool.path().join("monitor").display()
     );
     assert!(t.contains(&want), "missing {want} in\n{t}");
+    // The command ran when the recording ended, with the variable as it was at the start.
+    let done = std::fs::read_to_string(monitor.join("one.wav.txt")).unwrap();
+    assert_eq!(done.trim(), monitor.join("one.wav").display().to_string());
+    let exec = t.find("  == Executing [echo ").expect("the command's line");
+    assert!(t[..exec].contains("MixMonitor close filestream (mixed)"));
     let one = wav(&monitor.join("one.wav"));
     assert!((0.4..0.8).contains(&secs(&one)), "{}", secs(&one));
     let two = std::fs::read(monitor.join("two.raw")).unwrap();

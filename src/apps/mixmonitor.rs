@@ -332,10 +332,7 @@ fn run(chan: &mut Channel, pbx: &Arc<Pbx>, data: &str) -> AppResult {
     if !filename.is_empty() {
         job.mixed = Some(filename_parse(pbx, &filename));
     }
-    chan.vars.set(
-        "MIXMONITOR_FILENAME",
-        Some(job.mixed.as_deref().unwrap_or("")),
-    );
+    chan.vars.set("MIXMONITOR_FILENAME", job.mixed.as_deref());
     if let Some(cmd) = args.get(2).filter(|c| !c.is_empty()) {
         let templ = cmd.replace("^{", "${");
         job.post_process = Some(crate::pbx::subst::substitute(chan, pbx, &templ));

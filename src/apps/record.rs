@@ -196,8 +196,12 @@ async fn record(chan: &mut Channel, pbx: &Arc<Pbx>, data: &str) -> (AppResult, &
             chan.answer();
         }
     }
-    if !has('q') && playback::play_file(chan, pbx, "beep", "").await == Played::Hangup {
-        return (AppResult::Hangup, "HANGUP");
+    if !has('q') {
+        // As ast_stream_and_wait: a beep that cannot be played fails like a hangup.
+        if let Played::Hangup | Played::NotFound = playback::play_file(chan, pbx, "beep", "").await
+        {
+            return (AppResult::Hangup, "HANGUP");
+        }
     }
     let path = full_path(pbx, &format!("{target}.{ext}"));
     if let Some(dir) = path.parent() {

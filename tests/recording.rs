@@ -504,3 +504,102 @@ fn lint_flags_unknown_recording_options() {
     assert_eq!(mix.len(), 1, "{findings:?}");
     assert!(mix[0]["message"].as_str().unwrap().contains("'Q'"));
 }
+
+/// The callee ends the call: the MixMonitor file is complete all the same, as long as the
+/// call, and the caller gets its BYE.
+#[test]
+fn mixmonitor_file_complete_when_the_callee_hangs_up() {
+    let port = free_port();
+    let rec = tempfile::tempdir().unwrap();
+    let file = rec.path().join("callee-ends.wav");
+    let dir = office(
+        port,
+        &format!(
+            "[office]\nexten => 1002,1,MixMonitor({},b)\nsame => n,Dial(SIP/1002,10)\nsame => n,Hangup()\n",
+            file.display()
+        ),
+    );
+    let s = Server::start(dir.path());
+    let b_rtp = RtpPeer::bind();
+    let b = Phone::new(port).with_sdp(b_rtp.sdp());
+    assert_eq!(b.register("1002", "1234").code(), Some(200));
+    // 1002: answers, then hangs up when told.
+    let (hang_tx, hang_rx) = std::sync::mpsc::channel::<()>();
+    let (offer_tx, offer_rx) = std::sync::mpsc::channel::<String>();
+    let bsock = b.sock.try_clone().unwrap();
+    let b_sdp = b.sdp.clone();
+    let callee = std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        let (n, from) = bsock.recv_from(&mut buf).unwrap();
+        let inv = Message::parse(&buf[..n], false).unwrap().0;
+        assert_eq!(inv.method(), Some("INVITE"));
+        let me = bsock.local_addr().unwrap();
+        let to = format!("{};tag=gone", inv.header("To").unwrap());
+        let ok = format!(
+            "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: {}\r\nContact: <sip:1002@{me}>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{b_sdp}",
+            inv.header("Via").unwrap(),
+            inv.header("From").unwrap(),
+            inv.call_id().unwrap(),
+            inv.header("CSeq").unwrap(),
+            b_sdp.len()
+        );
+        bsock.send_to(ok.as_bytes(), from).unwrap();
+        offer_tx
+            .send(String::from_utf8_lossy(&inv.body).into_owned())
+            .unwrap();
+        hang_rx.recv().unwrap();
+        let target = inv
+            .header("Contact")
+            .unwrap()
+            .trim_matches(|c| c == '<' || c == '>')
+            .to_string();
+        bsock
+            .send_to(
+                format!(
+                    "BYE {target} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-gone-bye;rport\r\nFrom: {to}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+                    inv.header("From").unwrap(),
+                    inv.call_id().unwrap()
+                )
+                .as_bytes(),
+                from,
+            )
+            .unwrap();
+        // Until the BYE's answer.
+        loop {
+            let Ok((n, _)) = bsock.recv_from(&mut buf) else {
+                return None;
+            };
+            let m = Message::parse(&buf[..n], false).unwrap().0;
+            if m.code().is_some() && m.header("CSeq").unwrap_or("").contains("BYE") {
+                return m.code();
+            }
+        }
+    });
+    let a_rtp = RtpPeer::bind();
+    let a = Phone::new(port).with_sdp(a_rtp.sdp());
+    let (seen, ok) = a.call("1002", "gone", "1234");
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    let answered = Instant::now();
+    a.ack(&ok, "1002", "gone", 2, false);
+    let a_to = sdp_target(&String::from_utf8_lossy(&ok.body));
+    let b_to = sdp_target(&offer_rx.recv_timeout(Duration::from_secs(5)).unwrap());
+    let stop = Arc::new(AtomicBool::new(false));
+    let talk = Duration::from_millis(1600);
+    let ta = a_rtp.play(a_to, vec![(Sound::Tone(440.0), talk)], stop.clone());
+    let tb = b_rtp.play(b_to, vec![(Sound::Tone(1000.0), talk)], stop.clone());
+    ta.join().unwrap();
+    tb.join().unwrap();
+    hang_tx.send(()).unwrap();
+    let call = answered.elapsed().as_secs_f64();
+    assert_eq!(callee.join().unwrap(), Some(200));
+    answer_bye(&a);
+    s.wait_idle();
+    assert!(s.wait_line("End MixMonitor Recording SIP/1001-", 10));
+    let pcm = wav(&file);
+    let d = secs(&pcm);
+    assert!(
+        (d - call).abs() <= call * 0.05 + 0.02,
+        "recording {d:.3} s, call {call:.3} s"
+    );
+    assert!(power_at(&pcm, 440.0) > 1e6 && power_at(&pcm, 1000.0) > 1e6);
+}

@@ -603,3 +603,55 @@ fn mixmonitor_file_complete_when_the_callee_hangs_up() {
     );
     assert!(power_at(&pcm, 440.0) > 1e6 && power_at(&pcm, 1000.0) > 1e6);
 }
+
+/// Hanging up during Record: the recording (and the old file of that name) is gone, unless
+/// `k`, or the name had `%d` (Asterisk deletes by the name as written); status HANGUP.
+#[test]
+fn record_hangup_discards_unless_kept() {
+    let port = free_port();
+    let rec = tempfile::tempdir().unwrap();
+    let p = rec.path().display();
+    let dir = office(
+        port,
+        &format!(
+            "[office]\nexten => 7000,1,Record({p}/h.wav,0,0,q)\nexten => 7001,1,Record({p}/k.wav,0,0,qk)\n\
+             exten => 7002,1,Record({p}/n%d.wav,0,0,q)\n\
+             exten => h,1,NoOp(${{EXTEN}} after ${{RECORD_STATUS}})\n"
+        ),
+    );
+    std::fs::write(rec.path().join("h.wav"), b"old").unwrap();
+    let s = Server::start(dir.path());
+    for ext in ["7000", "7001", "7002"] {
+        let a_rtp = RtpPeer::bind();
+        let a = Phone::new(port).with_sdp(a_rtp.sdp());
+        let call = format!("hang{ext}");
+        let (_, ok) = a.call(ext, &call, "1234");
+        assert_eq!(ok.code(), Some(200));
+        a.ack(&ok, ext, &call, 2, false);
+        let to = sdp_target(&String::from_utf8_lossy(&ok.body));
+        let stop = Arc::new(AtomicBool::new(false));
+        a_rtp
+            .play(
+                to,
+                vec![(Sound::Tone(440.0), Duration::from_millis(600))],
+                stop,
+            )
+            .join()
+            .unwrap();
+        a.bye(&ok, ext, &call);
+        s.wait_idle();
+    }
+    let t = trace(&s);
+    assert_eq!(t.matches("\"h after HANGUP\"").count(), 3, "{t}");
+    assert!(!rec.path().join("h.wav").exists());
+    for kept in ["k.wav", "n0.wav"] {
+        let d = secs(&wav(&rec.path().join(kept)));
+        assert!((0.4..0.75).contains(&d), "{kept}: {d}");
+    }
+    let names: Vec<String> = std::fs::read_dir(rec.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
+}

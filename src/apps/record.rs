@@ -9,7 +9,8 @@
 //!
 //! As Asterisk does, the end of the recording is cut: down to one second of the closing
 //! silence, or the last quarter second (the terminating key's tone) when a digit ended it;
-//! on hangup the recording is discarded unless `k`. The file is written through
+//! on hangup the recording is discarded unless `k` (or the name had `%d`: Asterisk deletes
+//! by the name as given, which is not the file's). The file is written through
 //! [`RecordingWriter`] (temporary name, fsync, rename at the end), so a crash never leaves a
 //! half-written recording under the final name. The cut is done by holding back the tail
 //! that could be cut, so nothing is rewritten.
@@ -286,20 +287,21 @@ async fn record(chan: &mut Channel, pbx: &Arc<Pbx>, data: &str) -> (AppResult, &
         End::Hangup => "HANGUP",
         End::Error => "ERROR",
     };
-    if end == End::Hangup && !has('k') {
-        // The recording is thrown away (the temporary file goes with the writer), and so is
-        // what was there under that name.
+    // On hangup Asterisk deletes the recording by the name it was given, unless `k`: a
+    // name with `%d` is not the file's, so that recording survives (as it does there).
+    if end == End::Hangup && !has('k') && !name.contains('%') {
+        // Thrown away (the temporary file goes with the writer), and so is what was there
+        // under that name.
         drop(writer);
-        if !name.contains('%') {
-            let _ = std::fs::remove_file(&path);
-        }
+        let _ = std::fs::remove_file(&path);
         return (AppResult::Hangup, status);
     }
-    // The cut: one second of the closing silence kept; the last 250 ms after a digit.
+    // The cut, as Asterisk rewinds: down to one second of the closing silence; nothing after
+    // a timeout or a hangup; else (a key, an error, silence with `u`) the last 250 ms.
     let cut = match end {
         End::Silence if truncate_silence => (silence_ms.saturating_sub(1000) * 8) as usize,
-        End::Silence | End::Timeout | End::Hangup | End::Error => 0,
-        End::Dtmf | End::Operator => 2000,
+        End::Timeout | End::Hangup => 0,
+        End::Silence | End::Error | End::Dtmf | End::Operator => 2000,
     };
     let keep = tail.len().saturating_sub(cut);
     let rest: Vec<i16> = tail.drain(..keep).collect();

@@ -28,6 +28,7 @@ pub mod hangup;
 pub mod log;
 pub mod macro_;
 pub mod milliwatt;
+pub mod mixmonitor;
 pub mod mset;
 pub mod musiconhold;
 pub mod noop;
@@ -35,6 +36,7 @@ pub mod playback;
 pub mod playtones;
 pub mod progress;
 pub mod read;
+pub mod record;
 pub mod r#return;
 pub mod ringing;
 pub mod sayalpha;
@@ -154,6 +156,8 @@ pub static APPS: &[&App] = &[
     &gotoiftime::APP,
     &hangup::APP,
     &log::APP,
+    &mixmonitor::APP,
+    &mixmonitor::STOP_APP,
     &macro_::APP,
     &macro_::EXIT_APP,
     &mset::APP,
@@ -164,6 +168,7 @@ pub static APPS: &[&App] = &[
     &playtones::APP,
     &playtones::STOP_APP,
     &progress::APP,
+    &record::APP,
     &r#return::APP,
     &ringing::APP,
     &set::APP,
@@ -367,6 +372,66 @@ fn leading_number(s: &str) -> Option<i64> {
     s[..end + d].parse().ok()
 }
 
+/// `ast_app_parse_options` for an application's option letters (`known`: each letter and
+/// whether it takes a `(argument)`): the letters given, with their arguments, in order.
+/// Letters not known get Asterisk's "Unrecognized option" warning and are skipped.
+pub fn parse_app_options(opts: &str, known: &[(char, bool)]) -> Vec<(char, Option<String>)> {
+    scan_app_options(opts, known, |c| {
+        crate::logger::warning("app.c", &format!("Unrecognized option: '{c}'"))
+    })
+}
+
+/// The letters of `opts` that are not in `known`, each once (for the linter).
+pub fn unknown_app_options(opts: &str, known: &[(char, bool)]) -> Vec<char> {
+    let mut bad = Vec::new();
+    scan_app_options(opts, known, |c| {
+        if !bad.contains(&c) {
+            bad.push(c)
+        }
+    });
+    bad
+}
+
+fn scan_app_options(
+    opts: &str,
+    known: &[(char, bool)],
+    mut unknown: impl FnMut(char),
+) -> Vec<(char, Option<String>)> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = opts.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        i += 1;
+        let Some(&(_, takes_arg)) = known.iter().find(|(o, _)| *o == c) else {
+            unknown(c);
+            continue;
+        };
+        let mut arg = None;
+        if takes_arg && chars.get(i) == Some(&'(') {
+            let mut depth = 0;
+            let mut j = i;
+            while j < chars.len() {
+                match chars[j] {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            arg = Some(chars[i + 1..j.min(chars.len())].iter().collect());
+            i = (j + 1).min(chars.len());
+        }
+        out.push((c, arg));
+    }
+    out
+}
+
 /// `ast_app_parse_timelen` in seconds: `1.5` → 1500 ms. None when unreadable.
 pub fn parse_seconds_ms(s: &str) -> Option<u64> {
     let s = s.trim();
@@ -392,6 +457,17 @@ mod tests {
         assert_eq!(standard_args("a\\,b,c"), vec!["a,b", "c"]);
         assert_eq!(nonstandard_args("A=1=2", '=', 2), vec!["A", "1=2"]);
         assert_eq!(separate_args("a,b,c", ',', true, 2), vec!["a", "b,c"]);
+        let known = [('b', false), ('r', true), ('v', true)];
+        assert_eq!(
+            parse_app_options("bXr(/tmp/a(1).wav)v(2)", &known),
+            vec![
+                ('b', None),
+                ('r', Some("/tmp/a(1).wav".to_string())),
+                ('v', Some("2".to_string()))
+            ]
+        );
+        assert_eq!(parse_app_options("v", &known), vec![('v', None)]);
+        assert_eq!(unknown_app_options("bXr(Y)XZ", &known), vec!['X', 'Z']);
     }
 
     #[test]

@@ -118,6 +118,10 @@ pub struct RtpStream {
     pub on_hold: bool,
     /// Recordings listening to this channel.
     pub taps: Vec<Tap>,
+    /// True while the two-party bridge relays this stream (it receives through
+    /// [`recv_packet`](Self::recv_packet)), false once an application reads or writes it
+    /// again: MixMonitor's `b` option records only while it is set.
+    pub bridged: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Digits found by the in-band detector, not yet returned.
     pending_digits: std::collections::VecDeque<char>,
     /// The last event (far timestamp) relayed, and the timestamp it has on our side.
@@ -179,6 +183,7 @@ impl RtpStream {
                 epoch: Instant::now(),
                 on_hold: false,
                 taps: Vec::new(),
+                bridged: Default::default(),
                 pending_digits: Default::default(),
                 relay_event: None,
             },
@@ -229,8 +234,21 @@ impl RtpStream {
         &self.rx[self.rx_payload.0..self.rx_payload.1]
     }
 
-    /// Receive one packet (or a control message) without decoding audio.
+    /// Receive one packet (or a control message) without decoding audio: the bridge's way
+    /// of reading (the stream counts as bridged).
     pub async fn recv_packet(&mut self) -> Packet {
+        self.set_bridged(true);
+        self.next_packet().await
+    }
+
+    fn set_bridged(&self, on: bool) {
+        use std::sync::atomic::Ordering;
+        if self.bridged.load(Ordering::Relaxed) != on {
+            self.bridged.store(on, Ordering::Relaxed);
+        }
+    }
+
+    async fn next_packet(&mut self) -> Packet {
         if self.socket().is_none() {
             // No socket (none could be bound): only control messages.
             return match self.ctl.recv().await {
@@ -293,11 +311,12 @@ impl RtpStream {
     /// Read the next thing that matters to an application: audio (decoded into
     /// [`frame`](Self::frame)), a finished DTMF digit, a hold change.
     pub async fn read(&mut self) -> Input {
+        self.set_bridged(false);
         loop {
             if let Some(d) = self.pending_digits.pop_front() {
                 return Input::Dtmf(d);
             }
-            match self.recv_packet().await {
+            match self.next_packet().await {
                 Packet::Voice(law) => {
                     self.decode(law);
                     if let Some(det) = self.inband.as_mut() {
@@ -363,6 +382,7 @@ impl RtpStream {
 
     /// Send linear audio (any number of samples; one packet).
     pub fn write(&mut self, samples: &[i16]) {
+        self.set_bridged(false);
         if !self.taps.is_empty() {
             self.tap(Dir::Write, samples.to_vec());
         }

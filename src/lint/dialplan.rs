@@ -564,6 +564,51 @@ fn check_shape(
                 }
             }
         }
+        "Record" | "MixMonitor" => {
+            // Record reads options only as its fourth argument, MixMonitor as its second.
+            let at = if app == "Record" { 3 } else { 1 };
+            let Some(o) = args.get(at).map(|o| o.trim()) else {
+                return;
+            };
+            if dynamic(o) {
+                return;
+            }
+            let bad = if app == "Record" {
+                crate::apps::record::unknown_options(o)
+            } else {
+                crate::apps::mixmonitor::unknown_options(o)
+            };
+            if bad.is_empty() {
+                return;
+            }
+            let fixed: String = o.chars().filter(|ch| !bad.contains(ch)).collect();
+            let mut new_args = args.clone();
+            new_args[at] = fixed.clone();
+            let list = bad
+                .iter()
+                .map(|b| format!("'{b}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut d = Diagnostic::warning(
+                "app-args",
+                sp.clone(),
+                format!(
+                    "{app} option{} {list} in '{o}' {} not known to Asterisk 20's {app}: it warns \"Unrecognized option\" and ignores {}",
+                    if bad.len() > 1 { "s" } else { "" },
+                    if bad.len() > 1 { "are" } else { "is" },
+                    if bad.len() > 1 { "them" } else { "it" },
+                ),
+            );
+            if let Some(f) = fix_data(
+                sp,
+                &p.app,
+                &p.data,
+                new_args.join(",").trim_end_matches(','),
+            ) {
+                d = d.with_fix(Some(f));
+            }
+            out.push(d);
+        }
         "Wait" | "WaitExten" => {
             if let Some(a) = args.first() {
                 let a = a.trim();

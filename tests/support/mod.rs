@@ -22,15 +22,20 @@ pub struct Server {
 
 impl Server {
     pub fn start(etc: &Path) -> Server {
-        Self::start_inner(etc, None)
+        Self::start_inner(etc, None, "")
+    }
+
+    /// Start with more `[directories]` lines in asterisk.conf (`astspooldir => ...`).
+    pub fn start_with_dirs(etc: &Path, directories: &str) -> Server {
+        Self::start_inner(etc, None, directories)
     }
 
     /// Start on a given AstDB folder (to see what a previous run left there).
     pub fn start_with_db(etc: &Path, db: &Path) -> Server {
-        Self::start_inner(etc, Some(db))
+        Self::start_inner(etc, Some(db), "")
     }
 
-    fn start_inner(etc: &Path, db: Option<&Path>) -> Server {
+    fn start_inner(etc: &Path, db: Option<&Path>, directories: &str) -> Server {
         // Tests bind only to loopback: every config a test server runs has SIP on 127.0.0.1
         // (or IPv6's ::1).
         let sip = std::fs::read_to_string(etc.join("sip.conf")).unwrap_or_default();
@@ -50,7 +55,7 @@ impl Server {
         std::fs::write(
             &conf,
             format!(
-                "[directories]\nastetcdir => {}\nastrundir => {}/run\nastdbdir => {}\nastlogdir => {}/log\n",
+                "[directories]\nastetcdir => {}\nastrundir => {}/run\nastdbdir => {}\nastlogdir => {}/log\n{directories}",
                 etc.display(),
                 dir.path().display(),
                 dbdir.display(),
@@ -109,6 +114,24 @@ impl Server {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// `kill -9` the server (what a crash leaves behind).
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Wait until a line containing `text` has been printed (up to `secs`).
+    pub fn wait_line(&self, text: &str, secs: u64) -> bool {
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_secs(secs) {
+            if self.lines.lock().unwrap().iter().any(|l| l.contains(text)) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
     /// Wait until no channel is left (the case is over).
     pub fn wait_idle(&self) {
         let t0 = Instant::now();
@@ -128,6 +151,9 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         let _ = self.rx("core stop now");
         let t0 = Instant::now();
         while t0.elapsed() < Duration::from_secs(3) {

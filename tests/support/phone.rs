@@ -20,6 +20,8 @@ pub struct Phone {
     /// The phone's own RTP socket ([`Phone::with_rtp`]): its port is offered in the SDP
     /// instead of 16182, so a test can read the audio zvezda sends.
     pub rtp: Option<UdpSocket>,
+    /// The bodies of the INVITEs the callee thread received (zvezda's offers).
+    pub offers: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 /// An SDP for a phone whose audio is at 127.0.0.1:`rtp_port`, offering `pts` (0, 8) and
@@ -58,6 +60,7 @@ impl Phone {
             sdp: SDP.to_string(),
             user: "1001".into(),
             rtp: None,
+            offers: Default::default(),
         }
     }
 
@@ -105,6 +108,12 @@ impl Phone {
             });
         }
         out
+    }
+
+    /// This phone offers/answers `sdp` (e.g. an `RtpPeer`'s, to carry real audio).
+    pub fn with_sdp(mut self, sdp: String) -> Phone {
+        self.sdp = sdp;
+        self
     }
 
     pub fn send(&self, s: &str) {
@@ -235,6 +244,7 @@ impl Phone {
         let bsock = self.sock.try_clone().unwrap();
         bsock.set_read_timeout(Some(idle)).unwrap();
         let sdp = self.sdp.clone();
+        let offers = self.offers.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             let mut got = Vec::new();
@@ -268,6 +278,10 @@ impl Phone {
                 };
                 match method.as_str() {
                     "INVITE" => {
+                        offers
+                            .lock()
+                            .unwrap()
+                            .push(String::from_utf8_lossy(&m.body).into_owned());
                         let to = format!("{};tag=callee", m.header("To").unwrap());
                         for (i, code) in codes.iter().enumerate() {
                             if i > 0 {

@@ -38,6 +38,8 @@ fn menu_prompt_dtmf_and_audio_both_ways() {
     let dir = tempfile::tempdir().unwrap();
     let sounds = dir.path().join("sounds");
     std::fs::create_dir_all(&sounds).unwrap();
+    let records = dir.path().join("records");
+    std::fs::create_dir_all(&records).unwrap();
     // The prompt: 2 s of 600 Hz.
     write_wav(&sounds.join("voicemenu.wav"), &tone(600.0, 2000, 12000.0));
     std::fs::write(
@@ -54,8 +56,10 @@ fn menu_prompt_dtmf_and_audio_both_ways() {
         format!(
             "[outcoling]\nexten => 7777,1,Goto(menu,s,1)\n\
              [menu]\nexten => s,1,Set(fname=${{EPOCH}}-${{CALLERID(number)}})\n\
-             exten => s,2,Background({}/voicemenu)\nexten => s,3,Wait(5)\nexten => s,4,Hangup()\n\
+             exten => s,2,MixMonitor({}/${{fname}}.wav)\n\
+             exten => s,3,Background({}/voicemenu)\nexten => s,4,Wait(5)\nexten => s,5,Hangup()\n\
              exten => 1,1,Answer()\nexten => 1,2,Dial(SIP/1001,10,m&t)\nexten => 1,3,Hangup()\n",
+            records.display(),
             sounds.display()
         ),
     )
@@ -98,6 +102,7 @@ fn menu_prompt_dtmf_and_audio_both_ways() {
     let mut a = Phone::new(port);
     a.user = "1002".into();
     a.sdp = sdp_for(a_rtp.port(), &[8, 0]);
+    let call_start = std::time::Instant::now();
     let (seen, ok) = a.call("7777", "ivr", "1234");
     assert_eq!(ok.code(), Some(200), "{seen:?}");
     a.ack(&ok, "7777", "ivr", 2, false);
@@ -152,6 +157,7 @@ fn menu_prompt_dtmf_and_audio_both_ways() {
         back.len()
     );
     a.bye(&ok, "7777", "ivr");
+    let call_time = call_start.elapsed();
     let _ = a.recv();
     assert_eq!(callee.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
     let tones_at_1001 = echo.join().unwrap();
@@ -160,6 +166,31 @@ fn menu_prompt_dtmf_and_audio_both_ways() {
         "the tone reached 1001 in {tones_at_1001} blocks of 10 packets"
     );
     s.wait_idle();
+    // MixMonitor's file: the whole call, both directions (the prompt zvezda played, the
+    // caller's tone).
+    std::thread::sleep(Duration::from_millis(300));
+    let rec: Vec<_> = std::fs::read_dir(&records)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .collect();
+    assert_eq!(rec.len(), 1, "one recording, no temp file left: {rec:?}");
+    let mut r = hound::WavReader::open(&rec[0]).unwrap();
+    let pcm: Vec<i16> = r.samples::<i16>().map(|x| x.unwrap()).collect();
+    let secs = pcm.len() as f64 / 8000.0;
+    let want = call_time.as_secs_f64();
+    assert!(
+        (secs - want).abs() <= want * 0.05 + 0.1,
+        "recording {secs:.2} s for a call of {want:.2} s"
+    );
+    let first = &pcm[..8000];
+    assert!(
+        energy_at(first, 600.0) > 0.5,
+        "the prompt is not in the recording"
+    );
+    let heard_tone = pcm.chunks(1600).any(|c| energy_at(c, 1000.0) > 0.5);
+    assert!(heard_tone, "the caller's tone is not in the recording");
     let t = s.lines.lock().unwrap().join("\n");
     for want in [
         &format!(

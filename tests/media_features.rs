@@ -235,3 +235,46 @@ fn music_while_ringing_and_on_hold() {
         at += i + want.len();
     }
 }
+
+/// sip.conf `rtptimeout=2`: a call whose phone sends no RTP is hung up after 2 s with
+/// chan_sip's NOTICE.
+#[test]
+fn rtptimeout_hangs_up_a_silent_call() {
+    let port = free_port();
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("sip.conf"),
+        format!(
+            "[general]\nbindaddr=127.0.0.1\nbindport={port}\nrtptimeout=2\n\
+             [1001]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=office\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        d.path().join("extensions.conf"),
+        "[office]\nexten => 5000,1,Answer()\nsame => n,Wait(20)\n",
+    )
+    .unwrap();
+    let s = Server::start(d.path());
+    let a = Phone::new(port);
+    let (_, ok) = a.call("5000", "quiet", "1234");
+    assert_eq!(ok.code(), Some(200));
+    a.ack(&ok, "5000", "quiet", 2, false);
+    let t0 = std::time::Instant::now();
+    let bye = a.recv();
+    assert_eq!(bye.method(), Some("BYE"));
+    let took = t0.elapsed();
+    assert!(
+        took >= Duration::from_millis(1800) && took < Duration::from_secs(4),
+        "BYE after {took:?}"
+    );
+    s.wait_idle();
+    let t = s.lines.lock().unwrap().join("\n");
+    assert!(
+        t.contains("NOTICE[")
+            && t.contains(
+                "Disconnecting call 'SIP/1001-00000000' for lack of RTP activity in 2 seconds"
+            ),
+        "{t}"
+    );
+}

@@ -533,6 +533,10 @@ async fn dial_wait(
                 }
             }
             r = media => {
+                if let Some((crate::channel::bridge::Side::Callee, crate::channel::media::Input::RtpTimeout)) = r {
+                    hang_leg(pbx, core, &wid);
+                    break true;
+                }
                 if let Some((side, crate::channel::media::Input::Hold(h))) = r {
                     match (side, h) {
                         (crate::channel::bridge::Side::Callee, true) => {

@@ -33,7 +33,7 @@ fn exec<'a>(chan: &'a mut Channel, _pbx: &'a Arc<Pbx>, _data: String) -> AppFutu
                     }
                     Input::Dtmf('#') => return AppResult::Continue,
                     Input::Dtmf(d) => media.send_dtmf(d, 100).await,
-                    Input::Hold(_) => {}
+                    Input::Hold(_) | Input::RtpTimeout => {}
                 },
                 _ = handle.hungup() => return AppResult::Hangup,
             }

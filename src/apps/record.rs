@@ -274,7 +274,7 @@ async fn record(chan: &mut Channel, pbx: &Arc<Pbx>, data: &str) -> (AppResult, &
                             break End::Dtmf;
                         }
                     }
-                    Input::Hold(_) => {}
+                    Input::Hold(_) | Input::RtpTimeout => {}
                 },
             }
         },

@@ -54,6 +54,8 @@ pub enum Input {
     Dtmf(char),
     /// Hold state changed.
     Hold(bool),
+    /// No RTP for `rtptimeout` (or `rtpholdtimeout` on hold) seconds: the call is over.
+    RtpTimeout,
 }
 
 /// Which way audio went through a channel, for a recording tap.
@@ -126,6 +128,15 @@ pub struct RtpStream {
     pending_digits: std::collections::VecDeque<char>,
     /// The last event (far timestamp) relayed, and the timestamp it has on our side.
     relay_event: Option<(u32, u32)>,
+    /// The SIP side stopped sending control messages (the call left the core).
+    ctl_closed: bool,
+    /// When the last packet came (or the stream began).
+    last_rx: std::time::Instant,
+    /// (rtptimeout, rtpholdtimeout) in seconds, 0 = off.
+    rtp_timeouts: (u32, u32),
+    /// The channel this stream belongs to, hung up on an RTP timeout.
+    owner_name: String,
+    owner: Option<std::sync::Arc<super::ChannelHandle>>,
 }
 
 impl std::fmt::Debug for RtpStream {
@@ -186,6 +197,11 @@ impl RtpStream {
                 bridged: Default::default(),
                 pending_digits: Default::default(),
                 relay_event: None,
+                ctl_closed: false,
+                last_rx: std::time::Instant::now(),
+                rtp_timeouts: (0, 0),
+                owner_name: String::new(),
+                owner: None,
             },
             tx,
         )
@@ -256,28 +272,77 @@ impl RtpStream {
                 None => std::future::pending().await,
             };
         }
+        // rtptimeout / rtpholdtimeout: no packet for that long ends the call.
+        let limit = if self.on_hold {
+            self.rtp_timeouts.1
+        } else {
+            self.rtp_timeouts.0
+        };
+        let deadline = (limit > 0).then(|| {
+            tokio::time::Instant::from_std(self.last_rx)
+                + std::time::Duration::from_secs(u64::from(limit))
+        });
         let got = {
             let Some(sock) = self.sock.as_ref() else {
                 return Packet::Other;
             };
+            let ctl_open = !self.ctl_closed;
             tokio::select! {
-                c = self.ctl.recv() => Err(c),
+                c = self.ctl.recv(), if ctl_open => Err(c),
                 r = sock.recv_from(&mut self.rx) => Ok(r),
+                _ = async {
+                    match deadline {
+                        Some(d) => tokio::time::sleep_until(d).await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    return self.rtp_timed_out(limit);
+                }
             }
         };
         match got {
             Err(Some(c)) => self.apply(c).map(Packet::Ctl).unwrap_or(Packet::Other),
             Err(None) => {
-                // The core is gone (shutdown): go on with the socket alone.
-                std::future::pending::<()>().await;
+                // The SIP side of the call is gone: go on with the socket alone.
+                self.ctl_closed = true;
                 Packet::Other
             }
             Ok(Err(_)) => Packet::Other,
             Ok(Ok((n, from))) => {
                 self.rx_len = n;
+                self.last_rx = std::time::Instant::now();
                 self.on_datagram(from)
             }
         }
+    }
+
+    /// chan_sip's check_rtp_timeout: the NOTICE, and the channel is hung up.
+    fn rtp_timed_out(&mut self, secs: u32) -> Packet {
+        crate::logger::notice(
+            "chan_sip.c",
+            &format!(
+                "Disconnecting call '{}' for lack of RTP activity in {} seconds",
+                self.owner_name, secs
+            ),
+        );
+        self.last_rx = std::time::Instant::now();
+        if let Some(h) = &self.owner {
+            h.softhangup();
+        }
+        Packet::Ctl(Input::RtpTimeout)
+    }
+
+    /// Set rtptimeout/rtpholdtimeout (seconds; 0 = off) and who hangs up when they pass.
+    pub fn set_rtp_timeouts(
+        &mut self,
+        rtptimeout: u32,
+        holdtimeout: u32,
+        owner_name: &str,
+        owner: Option<std::sync::Arc<super::ChannelHandle>>,
+    ) {
+        self.rtp_timeouts = (rtptimeout, holdtimeout);
+        self.owner_name = owner_name.to_string();
+        self.owner = owner;
     }
 
     fn on_datagram(&mut self, from: SocketAddr) -> Packet {

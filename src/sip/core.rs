@@ -962,9 +962,9 @@ impl Core {
         inv.add_header("Supported", super::registrar::SUPPORTED);
         inv.add_header("Content-Type", "application/sdp");
         self.dialog_begin(&call_id, to.ip(), &peer, &allowed, "Init: INVITE", &peer);
-        let _ = reply.send((idx, DialEvent::Created(call_id.clone(), name)));
+        let _ = reply.send((idx, DialEvent::Created(call_id.clone(), name.clone())));
         let media = rtp.map(|sock| {
-            let (stream, ctl) = crate::channel::media::RtpStream::new(
+            let (mut stream, ctl) = crate::channel::media::RtpStream::new(
                 sock,
                 None,
                 law_of(allowed[0]),
@@ -974,6 +974,8 @@ impl Core {
                     .is_some_and(|p| p.nat(&cfg.sip.general).comedia),
                 dtmf_mode_of(&cfg, &peer),
             );
+            let (rt, hold) = rtp_timeouts(&cfg.sip.general);
+            stream.set_rtp_timeouts(rt, hold, &name, None);
             let _ = reply.send((idx, DialEvent::Stream(Box::new(stream))));
             ctl
         });
@@ -1756,7 +1758,7 @@ impl Core {
             let dmode = peer
                 .map(|p| dtmf_mode_of(&cfg, &p.name.value))
                 .unwrap_or_default();
-            let (stream, ctl) = crate::channel::media::RtpStream::new(
+            let (mut stream, ctl) = crate::channel::media::RtpStream::new(
                 sock,
                 remote,
                 law_of(payloads[0]),
@@ -1764,6 +1766,8 @@ impl Core {
                 comedia,
                 dmode,
             );
+            let (rt, hold) = rtp_timeouts(g);
+            stream.set_rtp_timeouts(rt, hold, &chan.name, Some(chan.handle.clone()));
             chan.media = Some(Box::new(stream));
             ctl
         });
@@ -1992,4 +1996,17 @@ fn dtmf_mode_of(cfg: &crate::config::ConfigSet, peer: &str) -> crate::channel::m
         Some(C::Auto) => M::Auto,
         _ => M::Rfc2833,
     }
+}
+
+/// sip.conf's `rtptimeout` and `rtpholdtimeout` (seconds, 0 = off).
+fn rtp_timeouts(g: &crate::config::sip::SipGeneral) -> (u32, u32) {
+    let get = |n: &str| {
+        g.options
+            .iter()
+            .rev()
+            .find(|v| v.name.eq_ignore_ascii_case(n))
+            .and_then(|v| v.value.trim().parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    (get("rtptimeout"), get("rtpholdtimeout"))
 }

@@ -533,6 +533,7 @@ async fn dial_wait(
                 }
             }
             r = media => {
+                let r = Some(r);
                 if let Some((crate::channel::bridge::Side::Callee, crate::channel::media::Input::RtpTimeout)) = r {
                     hang_leg(pbx, core, &wid);
                     break true;

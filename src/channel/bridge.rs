@@ -18,17 +18,25 @@ pub enum Side {
     Callee,
 }
 
-/// Wait for the next packet on either leg and relay it. Returns what the application should
-/// see: a digit that ended, a hold change. DTMF from a side in `hold_dtmf` (it may dial a
+/// Relay packets between the legs until the application has something to see: a digit
+/// that ended, a hold change, an RTP timeout. DTMF from a side in `hold_dtmf` (it may dial a
 /// feature code) is not relayed: the application decides whether to pass it on.
+///
+/// Packets are relayed in a loop here, so the caller's other futures (hangup, timers) are
+/// not polled again for every packet: it returns only when something needs its attention.
 pub async fn relay(
     caller: &mut RtpStream,
     callee: &mut RtpStream,
     hold_dtmf: (bool, bool),
-) -> Option<(Side, Input)> {
-    tokio::select! {
-        p = caller.recv_packet() => pass(p, caller, callee, hold_dtmf.0).map(|i| (Side::Caller, i)),
-        p = callee.recv_packet() => pass(p, callee, caller, hold_dtmf.1).map(|i| (Side::Callee, i)),
+) -> (Side, Input) {
+    loop {
+        let r = tokio::select! {
+            p = caller.recv_packet() => pass(p, caller, callee, hold_dtmf.0).map(|i| (Side::Caller, i)),
+            p = callee.recv_packet() => pass(p, callee, caller, hold_dtmf.1).map(|i| (Side::Callee, i)),
+        };
+        if let Some(r) = r {
+            return r;
+        }
     }
 }
 

@@ -597,8 +597,10 @@ fn mixmonitor_file_complete_when_the_callee_hangs_up() {
     assert!(s.wait_line("End MixMonitor Recording SIP/1001-", 10));
     let pcm = wav(&file);
     let d = secs(&pcm);
+    // The file ends when zvezda ends the caller's channel, a moment after the BYE (longer on
+    // a loaded machine): 5% and 150 ms.
     assert!(
-        (d - call).abs() <= call * 0.05 + 0.02,
+        (d - call).abs() <= call * 0.05 + 0.15,
         "recording {d:.3} s, call {call:.3} s"
     );
     assert!(power_at(&pcm, 440.0) > 1e6 && power_at(&pcm, 1000.0) > 1e6);

@@ -166,3 +166,96 @@ fn two_baresips_hear_each_other() {
     );
     assert!(energy_at(&ma, 440.0) < 0.1, "1001 heard itself");
 }
+
+/// The issue's acceptance call: baresip registers with the seed's 1001 credentials and dials
+/// an 11-digit number; the seed dialplan (`MixMonitor`, `Dial(SIP/zadarma/${EXTEN})`) sends
+/// it to the trunk, played by a SIPp UAS on 127.0.0.1. The call is answered and torn down
+/// cleanly on both sides (SIPp exits 0 after one complete call).
+#[test]
+fn baresip_calls_a_sipp_trunk_through_the_seed_dialplan() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("compat-tests/seed/etc");
+    let port = free_port();
+    let uas_port = free_port();
+    let etc = tempfile::tempdir().unwrap();
+    let records = etc.path().join("records");
+    std::fs::create_dir_all(&records).unwrap();
+    // The seed as written, pointed at 127.0.0.1: SIP bound there, the trunk at the SIPp
+    // UAS, no registration to the real provider, recordings in a temp folder.
+    let sip = std::fs::read_to_string(root.join("sip.conf"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("register"))
+        .map(|l| match l.trim() {
+            "[general]" => format!("[general]\nbindaddr=127.0.0.1\nbindport={port}"),
+            "host=sip.zadarma.com" => format!("host=127.0.0.1\nport={uas_port}"),
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(etc.path().join("sip.conf"), sip).unwrap();
+    let ext = std::fs::read_to_string(root.join("extensions.conf"))
+        .unwrap()
+        .replace("/records", &records.display().to_string());
+    std::fs::write(etc.path().join("extensions.conf"), ext).unwrap();
+    let s = Server::start(etc.path());
+    let uas = Command::new("sipp")
+        .args(["-sn", "uas", "-i", "127.0.0.1", "-p", &uas_port.to_string()])
+        .args(["-m", "1", "-nostdin", "-timeout", "25s", "-timeout_error"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sipp is installed by tools/test");
+    let work = tempfile::tempdir().unwrap();
+    let a = work.path().join("a");
+    std::fs::create_dir_all(&a).unwrap();
+    write_wav(&work.path().join("a.wav"), &tone(440.0, 20_000, 8000.0));
+    phone(
+        &a,
+        "1001",
+        port,
+        &work.path().join("a.wav"),
+        &work.path().join("rec_a"),
+    );
+    let caller = Command::new("baresip")
+        .arg("-f")
+        .arg(&a)
+        .args([
+            "-e",
+            &format!("/dial sip:89161234567@127.0.0.1:{port}"),
+            "-t",
+            "5",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&caller.stdout);
+    assert!(log.contains("200 OK"), "1001 did not register:\n{log}");
+    assert!(log.contains("Call established"), "not answered:\n{log}");
+    let status = uas.wait_with_output().unwrap().status;
+    assert!(
+        status.success(),
+        "SIPp's UAS did not see one complete call: {status:?}\n{log}"
+    );
+    s.wait_idle();
+    let t = s.lines.lock().unwrap().join("\n");
+    for want in [
+        "Executing [89161234567@outcoling:3] Dial(\"SIP/1001-",
+        "\"SIP/zadarma/89161234567\") in new stack",
+        "answered SIP/1001-",
+        "== Begin MixMonitor Recording SIP/1001-",
+        "== End MixMonitor Recording SIP/1001-",
+    ] {
+        assert!(t.contains(want), "missing {want:?} in\n{t}");
+    }
+    // The recording of the call is there, complete (not the hidden temp name).
+    let files: Vec<_> = std::fs::read_dir(&records)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        files.iter().any(|f| f.ends_with("-1001-89161234567.wav")),
+        "{files:?}"
+    );
+}

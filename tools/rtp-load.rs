@@ -328,34 +328,94 @@ struct Window {
     w1: Instant,
 }
 
+/// `sendmmsg(2)`: every packet of `pkts` (len each) to its address; how many went.
+fn send_batch(sock: &UdpSocket, pkts: &[[u8; PKT]], to: &[libc::sockaddr_in]) -> usize {
+    use std::os::fd::AsRawFd;
+    let mut iov: Vec<libc::iovec> = pkts
+        .iter()
+        .map(|p| libc::iovec {
+            iov_base: p.as_ptr() as *mut libc::c_void,
+            iov_len: PKT,
+        })
+        .collect();
+    let mut msgs: Vec<libc::mmsghdr> = (0..pkts.len())
+        .map(|i| {
+            // SAFETY: an all-zero msghdr is valid; the pointers set below outlive the call.
+            let mut h: libc::mmsghdr = unsafe { std::mem::zeroed() };
+            h.msg_hdr.msg_name = &to[i] as *const libc::sockaddr_in as *mut libc::c_void;
+            h.msg_hdr.msg_namelen = std::mem::size_of::<libc::sockaddr_in>() as u32;
+            h.msg_hdr.msg_iov = &mut iov[i];
+            h.msg_hdr.msg_iovlen = 1;
+            h
+        })
+        .collect();
+    let mut done = 0;
+    while done < msgs.len() {
+        // SAFETY: msgs[done..] are valid mmsghdrs pointing at live buffers.
+        let r = unsafe {
+            libc::sendmmsg(
+                sock.as_raw_fd(),
+                msgs[done..].as_mut_ptr(),
+                (msgs.len() - done) as u32,
+                0,
+            )
+        };
+        if r <= 0 {
+            break;
+        }
+        done += r as usize;
+    }
+    done
+}
+
+fn sockaddr(a: SocketAddr) -> libc::sockaddr_in {
+    // SAFETY: an all-zero sockaddr_in is valid.
+    let mut s: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+    s.sin_family = libc::AF_INET as libc::sa_family_t;
+    s.sin_port = a.port().to_be();
+    if let IpAddr::V4(v) = a.ip() {
+        s.sin_addr.s_addr = u32::from_ne_bytes(v.octets());
+    }
+    s
+}
+
+const PKT: usize = 12 + 160;
+
+/// Every 1 ms, the twentieth of the legs due: one `sendmmsg` a side.
 fn sender(
     sh: Arc<Shared>,
     socks: [UdpSocket; 2],
     mut legs: Vec<TxLeg>,
     win: Arc<Window>,
 ) -> Vec<TxLeg> {
-    let mut pkt = [0u8; 12 + 160];
     let mut payload = [0xD5u8; 160];
     payload[..4].copy_from_slice(MAGIC);
     let slots = 20usize;
+    let addrs: Vec<libc::sockaddr_in> = legs.iter().map(|l| sockaddr(l.to)).collect();
     let mut next = Instant::now();
     let mut slot = 0usize;
+    let mut pkts: [Vec<[u8; PKT]>; 2] = [Vec::new(), Vec::new()];
+    let mut to: [Vec<libc::sockaddr_in>; 2] = [Vec::new(), Vec::new()];
+    let mut which: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
     while !sh.stop.load(Ordering::Relaxed) {
         let now = Instant::now();
         if now < next {
             std::thread::sleep(next - now);
         }
-        for (k, leg) in legs.iter_mut().enumerate() {
-            if k % slots != slot {
-                continue;
-            }
-            let t = Instant::now();
-            let in_win = t >= win.w0 && t < win.w1;
+        let t = Instant::now();
+        let in_win = t >= win.w0 && t < win.w1;
+        let us = t.duration_since(win.epoch).as_micros() as u64;
+        for side in 0..2 {
+            pkts[side].clear();
+            to[side].clear();
+            which[side].clear();
+        }
+        for k in (slot..legs.len()).step_by(slots) {
+            let leg = &mut legs[k];
             payload[4..8].copy_from_slice(&leg.call.to_be_bytes());
             payload[8] = leg.dir;
             payload[9] = in_win as u8;
             payload[10..14].copy_from_slice(&leg.seq.to_be_bytes());
-            let us = t.duration_since(win.epoch).as_micros() as u64;
             payload[14..22].copy_from_slice(&us.to_be_bytes());
             let h = RtpHeader {
                 payload_type: 8,
@@ -364,10 +424,24 @@ fn sender(
                 timestamp: leg.ts,
                 ssrc: leg.call * 2 + leg.dir as u32 + 1,
             };
-            let Ok(n) = rtp::write(&h, &payload, &mut pkt) else {
+            let mut pkt = [0u8; PKT];
+            if rtp::write(&h, &payload, &mut pkt).is_err() {
                 continue;
-            };
-            if socks[leg.dir as usize].send_to(&pkt[..n], leg.to).is_ok() && in_win {
+            }
+            let side = leg.dir as usize;
+            pkts[side].push(pkt);
+            to[side].push(addrs[k]);
+            which[side].push(k);
+            leg.seq += 1;
+            leg.ts = leg.ts.wrapping_add(160);
+        }
+        for side in 0..2 {
+            let sent = send_batch(&socks[side], &pkts[side], &to[side]);
+            if !in_win {
+                continue;
+            }
+            for &k in &which[side][..sent] {
+                let leg = &mut legs[k];
                 leg.sent_win += 1;
                 if let Some(prev) = leg.last_send {
                     let d = t.duration_since(prev).as_micros() as f64 - 20_000.0;
@@ -375,8 +449,6 @@ fn sender(
                 }
                 leg.last_send = Some(t);
             }
-            leg.seq += 1;
-            leg.ts = leg.ts.wrapping_add(160);
         }
         slot = (slot + 1) % slots;
         next += PTIME / slots as u32;
@@ -384,52 +456,90 @@ fn sender(
     legs
 }
 
+/// One datagram that arrived at `now` (µs since the epoch).
+fn on_datagram(legs: &mut [RxLeg], other: &mut u64, buf: &[u8], now: i64) {
+    let Ok(p) = rtp::parse(buf) else {
+        *other += 1;
+        return;
+    };
+    let pl = p.payload;
+    if pl.len() < 22 || &pl[..4] != MAGIC {
+        *other += 1;
+        return;
+    }
+    let call = u32::from_be_bytes(pl[4..8].try_into().unwrap()) as usize;
+    if pl[9] == 0 || call >= legs.len() {
+        return;
+    }
+    let seq = u32::from_be_bytes(pl[10..14].try_into().unwrap());
+    let sent = u64::from_be_bytes(pl[14..22].try_into().unwrap()) as i64;
+    let l = &mut legs[call];
+    l.recv_win += 1;
+    match l.last_seq {
+        Some(s) if seq <= s => l.reorder += 1,
+        Some(s) => {
+            l.gaps += (seq - s - 1) as u64;
+            l.last_seq = Some(seq);
+        }
+        None => l.last_seq = Some(seq),
+    }
+    let transit = now - sent;
+    l.max_transit = l.max_transit.max(transit);
+    if let Some(prev) = l.last_transit {
+        l.added += ((transit - prev).abs() as f64 - l.added) / 16.0;
+    }
+    l.last_transit = Some(transit);
+    let ts = p.header.timestamp;
+    if let Some((pa, pts)) = l.last_rx {
+        let d = (now - pa) - (ts.wrapping_sub(pts) as i32 as i64) * 125;
+        l.rx_jitter += (d.abs() as f64 - l.rx_jitter) / 16.0;
+    }
+    l.last_rx = Some((now, ts));
+}
+
+/// `recvmmsg(2)` up to 64 datagrams at a time (blocking for the first, up to the socket's
+/// 100 ms timeout).
 fn receiver(sh: Arc<Shared>, sock: UdpSocket, n: usize, win: Arc<Window>) -> (Vec<RxLeg>, u64) {
+    use std::os::fd::AsRawFd;
+    const B: usize = 64;
     let mut legs = vec![RxLeg::default(); n];
     let mut other = 0u64;
-    let mut buf = [0u8; 2048];
+    let mut bufs = vec![[0u8; 2048]; B];
+    let mut iov: Vec<libc::iovec> = bufs
+        .iter_mut()
+        .map(|b| libc::iovec {
+            iov_base: b.as_mut_ptr() as *mut libc::c_void,
+            iov_len: b.len(),
+        })
+        .collect();
+    let mut msgs: Vec<libc::mmsghdr> = iov
+        .iter_mut()
+        .map(|v| {
+            // SAFETY: an all-zero mmsghdr is valid; iov outlives every call below.
+            let mut h: libc::mmsghdr = unsafe { std::mem::zeroed() };
+            h.msg_hdr.msg_iov = v;
+            h.msg_hdr.msg_iovlen = 1;
+            h
+        })
+        .collect();
     while !sh.stop.load(Ordering::Relaxed) {
-        let Ok(len) = sock.recv(&mut buf) else {
-            continue;
+        // SAFETY: msgs point at B live buffers of their stated length.
+        let r = unsafe {
+            libc::recvmmsg(
+                sock.as_raw_fd(),
+                msgs.as_mut_ptr(),
+                B as u32,
+                libc::MSG_WAITFORONE,
+                std::ptr::null_mut(),
+            )
         };
+        if r <= 0 {
+            continue;
+        }
         let now = win.epoch.elapsed().as_micros() as i64;
-        let Ok(p) = rtp::parse(&buf[..len]) else {
-            other += 1;
-            continue;
-        };
-        let pl = p.payload;
-        if pl.len() < 22 || &pl[..4] != MAGIC {
-            other += 1;
-            continue;
+        for (m, b) in msgs.iter().zip(bufs.iter()).take(r as usize) {
+            on_datagram(&mut legs, &mut other, &b[..m.msg_len as usize], now);
         }
-        let call = u32::from_be_bytes(pl[4..8].try_into().unwrap()) as usize;
-        if pl[9] == 0 || call >= n {
-            continue;
-        }
-        let seq = u32::from_be_bytes(pl[10..14].try_into().unwrap());
-        let sent = u64::from_be_bytes(pl[14..22].try_into().unwrap()) as i64;
-        let l = &mut legs[call];
-        l.recv_win += 1;
-        match l.last_seq {
-            Some(s) if seq <= s => l.reorder += 1,
-            Some(s) => {
-                l.gaps += (seq - s - 1) as u64;
-                l.last_seq = Some(seq);
-            }
-            None => l.last_seq = Some(seq),
-        }
-        let transit = now - sent;
-        l.max_transit = l.max_transit.max(transit);
-        if let Some(prev) = l.last_transit {
-            l.added += ((transit - prev).abs() as f64 - l.added) / 16.0;
-        }
-        l.last_transit = Some(transit);
-        let ts = p.header.timestamp;
-        if let Some((pa, pts)) = l.last_rx {
-            let d = (now - pa) - (ts.wrapping_sub(pts) as i32 as i64) * 125;
-            l.rx_jitter += (d.abs() as f64 - l.rx_jitter) / 16.0;
-        }
-        l.last_rx = Some((now, ts));
     }
     (legs, other)
 }
@@ -598,9 +708,16 @@ fn main() {
     });
     let rx_a = rtp_a.try_clone().unwrap();
     let rx_b = rtp_b.try_clone().unwrap();
+    let tx_stop = Arc::new(Shared {
+        calls: Mutex::new(Vec::new()),
+        stop: AtomicBool::new(false),
+        nonce: String::new(),
+        uac: sh.uac,
+        uas: sh.uas,
+    });
     let t_tx = {
-        let (rsh, win) = (rsh.clone(), win.clone());
-        std::thread::spawn(move || sender(rsh, [rtp_a, rtp_b], legs, win))
+        let (tsh, win) = (tx_stop.clone(), win.clone());
+        std::thread::spawn(move || sender(tsh, [rtp_a, rtp_b], legs, win))
     };
     // Caller side receives what the callee sent (dir 1) and vice versa.
     let t_rx: Vec<_> = [rx_a, rx_b]
@@ -625,10 +742,14 @@ fn main() {
     let cpu1 = a.pid.and_then(proc_cpu);
     let gen1 = proc_cpu(self_pid);
     let rss = a.pid.and_then(proc_rss_kb);
+    // Traffic goes on for a second; then the receivers get 3 s more for what is still
+    // queued (a packet that comes later than that counts as lost).
     std::thread::sleep(Duration::from_secs(1));
+    tx_stop.stop.store(true, Ordering::Relaxed);
+    let txl = t_tx.join().unwrap();
+    std::thread::sleep(Duration::from_secs(3));
     let drops1 = udp_drops(range, [a.uac, a.uas]);
     rsh.stop.store(true, Ordering::Relaxed);
-    let txl = t_tx.join().unwrap();
     let rx: Vec<(Vec<RxLeg>, u64)> = t_rx.into_iter().map(|t| t.join().unwrap()).collect();
 
     // Hang up.

@@ -820,23 +820,27 @@ fn main() {
     let lost = sent.saturating_sub(recv);
     if a.header {
         println!(
-            "{:>5} {:>5} {:>7} {:>9} {:>8} {:>9} {:>9} {:>7} {:>7} {:>6} {:>13} {:>13} {:>13} {:>7} {:>8} {:>9} {:>7} {:>6}",
-            "N", "up", "setup_s", "cpu%core", "cpu%/call", "sent", "received", "lost", "loss%", "gaps",
+            "{:>5} {:>5} {:>7} {:>9} {:>8} {:>6} {:>6} {:>9} {:>9} {:>7} {:>7} {:>6} {:>13} {:>13} {:>13} {:>7} {:>8} {:>9} {:>7} {:>6}",
+            "N", "up", "setup_s", "cpu%core", "cpu%/call", "us/pkt", "rate%", "sent", "received", "lost", "loss%", "gaps",
             "addjit ms", "rxjit ms", "txjit ms", "maxlat", "drops z/g", "RSS kB", "gen%", "bye"
         );
         println!(
-            "{:>5} {:>5} {:>7} {:>9} {:>8} {:>9} {:>9} {:>7} {:>7} {:>6} {:>13} {:>13} {:>13} {:>7} {:>8} {:>9} {:>7} {:>6}",
-            "", "", "", "", "", "", "", "", "", "", "mean/max", "mean/max", "mean/max", "ms", "", "", "", ""
+            "{:>5} {:>5} {:>7} {:>9} {:>8} {:>6} {:>6} {:>9} {:>9} {:>7} {:>7} {:>6} {:>13} {:>13} {:>13} {:>7} {:>8} {:>9} {:>7} {:>6}",
+            "", "", "", "", "", "", "", "", "", "", "", "", "mean/max", "mean/max", "mean/max", "ms", "", "", "", ""
         );
     }
     let f = |v: Option<f64>, d: usize| v.map(|x| format!("{x:.d$}")).unwrap_or_else(|| "-".into());
     println!(
-        "{:>5} {:>5} {:>7.1} {:>9} {:>8} {:>9} {:>9} {:>7} {:>7.3} {:>6} {:>13} {:>13} {:>13} {:>7.1} {:>8} {:>9} {:>7} {:>6}",
+        "{:>5} {:>5} {:>7.1} {:>9} {:>8} {:>6} {:>6.1} {:>9} {:>9} {:>7} {:>7.3} {:>6} {:>13} {:>13} {:>13} {:>7.1} {:>8} {:>9} {:>7} {:>6}",
         n,
         calls_up,
         setup_s,
         f(cpu, 1),
         f(cpu.map(|c| c / calls_up.max(1) as f64), 4),
+        // zvezda's CPU per packet relayed (received at the far leg), µs.
+        f(cpu.map(|c| c / 100.0 * a.window * 1e6 / recv.max(1) as f64), 1),
+        // What the generator managed to send, of 50 packets/s on every leg.
+        sent as f64 * 100.0 / (calls_up.max(1) as f64 * 2.0 * 50.0 * a.window),
         sent,
         recv,
         lost,

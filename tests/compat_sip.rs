@@ -100,7 +100,7 @@ fn replay(name: &str) -> String {
         .build()
         .unwrap();
     // Every step has its own timeout; this bounds the whole case on top (the longest case,
-    // t3b_7777_noanswer, takes about 95 s: two 20 s prompts, Dial's 30 s, Record's 15 s).
+    // t3b_7777_noanswer, takes about 92 s: two 20 s prompts, Dial's 30 s, Record's 15 s).
     let got = rt
         .block_on(async {
             tokio::time::timeout(

@@ -5,7 +5,7 @@
 //! `log(Level::Warning, module, text)` is `ast_log`: `[Mon dd hh:mm:ss] WARNING[pid]: module: text`.
 //! Consoles are sinks: the foreground console (stdout) and each remote console connection.
 
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Where console output goes: a closure that takes one finished line (with its newline).
@@ -323,6 +323,9 @@ struct Batch {
     ready: std::sync::Condvar,
     /// Bytes handed to the sink and not yet written.
     pending: std::sync::atomic::AtomicUsize,
+    /// The writer sleeps until woken (nothing came for a while); while it is busy it looks
+    /// every few milliseconds by itself, and writers do not pay for waking it.
+    idle: AtomicBool,
 }
 
 fn batches() -> &'static Mutex<Vec<Arc<Batch>>> {
@@ -336,6 +339,7 @@ pub fn batched<W: std::io::Write + Send + 'static>(mut w: W) -> SinkFn {
         buf: Mutex::new(Vec::new()),
         ready: std::sync::Condvar::new(),
         pending: std::sync::atomic::AtomicUsize::new(0),
+        idle: AtomicBool::new(true),
     });
     batches().lock().unwrap().push(b.clone());
     let t = b.clone();
@@ -343,12 +347,26 @@ pub fn batched<W: std::io::Write + Send + 'static>(mut w: W) -> SinkFn {
         .name("logger".into())
         .spawn(move || {
             let mut local = Vec::new();
+            let mut quiet = 0u32;
             loop {
                 {
                     let mut g = t.buf.lock().unwrap();
                     while g.is_empty() {
-                        g = t.ready.wait(g).unwrap();
+                        if quiet >= 20 {
+                            // Nothing for a while: sleep until a line comes.
+                            t.idle.store(true, Ordering::Release);
+                            g = t.ready.wait(g).unwrap();
+                            quiet = 0;
+                        } else {
+                            g = t
+                                .ready
+                                .wait_timeout(g, std::time::Duration::from_millis(5))
+                                .unwrap()
+                                .0;
+                            quiet += 1;
+                        }
                     }
+                    quiet = 0;
                     std::mem::swap(&mut *g, &mut local);
                 }
                 let _ = w.write_all(&local);
@@ -364,9 +382,9 @@ pub fn batched<W: std::io::Write + Send + 'static>(mut w: W) -> SinkFn {
     Arc::new(move |line: &str| {
         let mut g = b.buf.lock().unwrap();
         b.pending.fetch_add(line.len(), Ordering::AcqRel);
-        let wake = g.is_empty();
         g.extend_from_slice(line.as_bytes());
-        if wake {
+        // Wake the writer only when it sleeps deeply (or the buffer grows large).
+        if b.idle.swap(false, Ordering::AcqRel) || g.len() > 1 << 20 {
             b.ready.notify_one();
         }
     })

@@ -24,20 +24,7 @@ const PENDING_APPS: &[(&str, &str)] = &[];
 /// Cases where zvezda behaves differently from the recording (its SIP core from chan_sip, or
 /// an application from Asterisk's); reported to whoever owns that part of src/, not changed
 /// here. They run and print their diff, but do not fail.
-const KNOWN_SIP_DIFFERENCES: &[(&str, &str)] = &[(
-    "t3b_7777_noanswer",
-    "two differences, the ladders match. (1) Timer B: when the two unanswered INVITEs \
-     (Dial(SIP/1001&SIP/1002) after its timeout, no CANCEL since nothing provisional came \
-     back) time out, chan_sip's retrans_pkt logs one WARNING per transaction, `Retransmission \
-     timeout reached on transmission <call-id> for seqno 102 (Critical Request) -- See \
-     https://wiki.asterisk.org/wiki/display/AST/SIP+Retransmissions`; zvezda logs nothing \
-     (src/sip). (2) Record(...,0,15,X) with a caller that sends no audio: app_record.c \
-     leaves its frame pointer NULL when maxduration passes before any frame was read, takes \
-     that for a hangup (RECORD_STATUS=HANGUP, file deleted, returns -1), so Asterisk ends \
-     with `Spawn extension (autoanswer, s, 3) exited non-zero`; zvezda's Record ends with \
-     TIMEOUT and returns 0, so it goes on to `Hangup` at priority 4 and logs `Spawn \
-     extension (autoanswer, s, 4) exited non-zero` (src/apps/record.rs)",
-)];
+const KNOWN_SIP_DIFFERENCES: &[(&str, &str)] = &[];
 
 fn suite() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("compat-tests/sip")

@@ -237,6 +237,9 @@ async fn record(chan: &mut Channel, pbx: &Arc<Pbx>, data: &str) -> (AppResult, &
     };
     tokio::pin!(until);
     let mut total_silence = 0u64;
+    // Asterisk's loop keeps the last frame read: none at all by the time limit counts as a
+    // hangup (status HANGUP, the file deleted unless `k`, the call ended).
+    let mut got_frame = false;
     let end = match chan.media.as_deref_mut() {
         None => {
             // No audio path: the time passes, nothing is heard.
@@ -251,6 +254,7 @@ async fn record(chan: &mut Channel, pbx: &Arc<Pbx>, data: &str) -> (AppResult, &
                 _ = handle.hungup() => break End::Hangup,
                 i = media.read() => match i {
                     Input::Voice => {
+                        got_frame = true;
                         if push(&mut tail, hold, &media.frame, &mut writer).is_err() {
                             crate::logger::warning("app_record.c", "Problem writing frame");
                             break End::Error;
@@ -267,6 +271,7 @@ async fn record(chan: &mut Channel, pbx: &Arc<Pbx>, data: &str) -> (AppResult, &
                         }
                     }
                     Input::Dtmf(d) => {
+                        got_frame = true;
                         if d == '0' && has('o') {
                             break End::Operator;
                         }
@@ -278,6 +283,11 @@ async fn record(chan: &mut Channel, pbx: &Arc<Pbx>, data: &str) -> (AppResult, &
                 },
             }
         },
+    };
+    let end = if end == End::Timeout && !got_frame {
+        End::Hangup
+    } else {
+        end
     };
     let status = match end {
         End::Dtmf => "DTMF",

@@ -109,6 +109,8 @@ struct OutCall {
     provisional: bool,
     /// Dial gave up before any provisional: CANCEL when one comes, else let it time out.
     abandoned: bool,
+    /// When the INVITE (the latest, after a challenge) went out.
+    sent: Instant,
 }
 
 /// The `Tech` of a SIP channel: events to the core, by Call-ID.
@@ -517,6 +519,17 @@ impl Core {
                         continue;
                     }
                     if let Some(id) = self.out_keys.remove(&key) {
+                        if let Some(o) = self.out.get(&id) {
+                            // chan_sip's retrans_pkt on a critical request (the INVITE).
+                            let n = o.invite.cseq().map(|c| c.0).unwrap_or(102);
+                            crate::logger::warning(
+                                "chan_sip.c",
+                                &format!(
+                                    "Retransmission timeout reached on transmission {id} for seqno {n} (Critical Request) -- See https://wiki.asterisk.org/wiki/display/AST/SIP+Retransmissions\nPacket timed out after {}ms with no response",
+                                    o.sent.elapsed().as_millis()
+                                ),
+                            );
+                        }
                         if let Some(o) = self.out_remove(&id) {
                             let _ = o.reply.send((o.idx, DialEvent::Failed(408)));
                         }
@@ -999,6 +1012,7 @@ impl Core {
                 authed: false,
                 provisional: false,
                 abandoned: false,
+                sent: Instant::now(),
             },
         );
         self.process(outs).await;
@@ -1141,6 +1155,7 @@ impl Core {
                     o.key = key;
                     o.invite = inv;
                     o.authed = true;
+                    o.sent = Instant::now();
                 }
                 self.process(outs).await;
             }

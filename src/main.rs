@@ -220,6 +220,27 @@ fn remote(cli: &Cli) -> ExitCode {
 }
 
 /// Run the PBX: the control socket, and with `-c` the console on stdin/stdout.
+/// Every call holds an RTP socket: raise the open-file limit to what the system allows
+/// (asterisk.conf `maxfiles` if it says more, as far as the hard limit goes), as Asterisk does.
+fn raise_file_limit(maxfiles: Option<u64>) {
+    // SAFETY: getrlimit/setrlimit on a properly initialised struct.
+    unsafe {
+        let mut r = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) != 0 {
+            return;
+        }
+        let want = maxfiles.map(|m| m as libc::rlim_t).unwrap_or(r.rlim_max);
+        let want = want.min(r.rlim_max).max(r.rlim_cur);
+        if want > r.rlim_cur {
+            r.rlim_cur = want;
+            let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &r);
+        }
+    }
+}
+
 fn run_server(cli: &Cli) -> ExitCode {
     use std::sync::Arc;
     use zvezda::console::{self, CliCtx, Stop};
@@ -228,6 +249,14 @@ fn run_server(cli: &Cli) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
+    raise_file_limit(
+        set.asterisk
+            .options
+            .iter()
+            .rev()
+            .find(|v| v.name.eq_ignore_ascii_case("maxfiles"))
+            .and_then(|v| v.value.trim().parse().ok()),
+    );
     let conf_verbose = set
         .asterisk
         .verbose

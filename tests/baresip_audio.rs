@@ -8,22 +8,8 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-use support::rtp::{energy_at, tone};
+use support::rtp::{energy_at, tone, write_wav};
 use support::{free_port, Server};
-
-fn write_wav(path: &Path, samples: &[i16]) {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 8000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for s in samples {
-        w.write_sample(*s).unwrap();
-    }
-    w.finalize().unwrap();
-}
 
 /// A port for baresip: it also binds the next one (SIP over TLS), which is taken from the
 /// free ports too so no other phone gets it.

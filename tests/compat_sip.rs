@@ -30,22 +30,6 @@ fn suite() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("compat-tests/sip")
 }
 
-/// A prompt: `secs` seconds of a quiet tone, 8 kHz mono WAV.
-fn write_prompt(path: &Path, hz: f64, secs: u32) {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 8000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for i in 0..secs * 8000 {
-        let x = 3000.0 * (2.0 * std::f64::consts::PI * hz * i as f64 / 8000.0).sin();
-        w.write_sample(x as i16).unwrap();
-    }
-    w.finalize().unwrap();
-}
-
 /// Render the case for zvezda on free ports, start it, replay the scenario; the diff.
 fn replay(name: &str) -> String {
     let case = runner::Case::load(&suite().join(name)).expect("scenario");
@@ -65,7 +49,8 @@ fn replay(name: &str) -> String {
     // The user's two prompts (the recording machine had espeak-made ones): long enough that
     // no scenario outlasts them.
     for (name, hz) in [("voicemenu", 500.0), ("busy", 425.0)] {
-        write_prompt(&dirs.sounds.join(format!("{name}.wav")), hz, 20);
+        let prompt = support::rtp::tone(hz, 20_000, 3000.0);
+        support::rtp::write_wav(&dirs.sounds.join(format!("{name}.wav")), &prompt);
     }
     let etc = work.path().join("etc");
     case.render(&etc, server_port, &ports, &dirs)

@@ -8,7 +8,7 @@ mod support;
 use std::net::SocketAddr;
 use std::time::Duration;
 use support::phone::{sdp_for, Phone};
-use support::rtp::{decode, energy_at, loud, tone, RtpPeer};
+use support::rtp::{decode, energy_at, loud, tone, write_wav, RtpPeer};
 use support::{free_port, Server};
 use zvezda::media::g711::Law;
 
@@ -16,20 +16,6 @@ use zvezda::media::g711::Law;
 fn rtp_target(sdp: &[u8]) -> SocketAddr {
     let o = zvezda::sip::sdp::parse(sdp).expect("an SDP answer");
     SocketAddr::new(o.addr.unwrap(), o.port)
-}
-
-fn write_wav(path: &std::path::Path, samples: &[i16]) {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 8000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for s in samples {
-        w.write_sample(*s).unwrap();
-    }
-    w.finalize().unwrap();
 }
 
 #[test]

@@ -125,13 +125,6 @@ pub fn scan_options(
     out
 }
 
-/// [`scan_options`] with Asterisk's warning for an unknown letter.
-pub fn parse_options(opts: &str, table: &[(char, bool)]) -> Vec<(char, Option<String>)> {
-    scan_options(opts, table, |c| {
-        crate::logger::warning("app.c", &format!("Unrecognized option: '{c}'"))
-    })
-}
-
 /// Every application this build runs, in no particular order.
 pub static APPS: &[&App] = &[
     &answer::APP,
@@ -376,7 +369,7 @@ fn leading_number(s: &str) -> Option<i64> {
 /// whether it takes a `(argument)`): the letters given, with their arguments, in order.
 /// Letters not known get Asterisk's "Unrecognized option" warning and are skipped.
 pub fn parse_app_options(opts: &str, known: &[(char, bool)]) -> Vec<(char, Option<String>)> {
-    scan_app_options(opts, known, |c| {
+    scan_options(opts, known, |c| {
         crate::logger::warning("app.c", &format!("Unrecognized option: '{c}'"))
     })
 }
@@ -384,52 +377,12 @@ pub fn parse_app_options(opts: &str, known: &[(char, bool)]) -> Vec<(char, Optio
 /// The letters of `opts` that are not in `known`, each once (for the linter).
 pub fn unknown_app_options(opts: &str, known: &[(char, bool)]) -> Vec<char> {
     let mut bad = Vec::new();
-    scan_app_options(opts, known, |c| {
+    scan_options(opts, known, |c| {
         if !bad.contains(&c) {
             bad.push(c)
         }
     });
     bad
-}
-
-fn scan_app_options(
-    opts: &str,
-    known: &[(char, bool)],
-    mut unknown: impl FnMut(char),
-) -> Vec<(char, Option<String>)> {
-    let mut out = Vec::new();
-    let chars: Vec<char> = opts.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        i += 1;
-        let Some(&(_, takes_arg)) = known.iter().find(|(o, _)| *o == c) else {
-            unknown(c);
-            continue;
-        };
-        let mut arg = None;
-        if takes_arg && chars.get(i) == Some(&'(') {
-            let mut depth = 0;
-            let mut j = i;
-            while j < chars.len() {
-                match chars[j] {
-                    '(' => depth += 1,
-                    ')' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-                j += 1;
-            }
-            arg = Some(chars[i + 1..j.min(chars.len())].iter().collect());
-            i = (j + 1).min(chars.len());
-        }
-        out.push((c, arg));
-    }
-    out
 }
 
 /// `ast_app_parse_timelen` in seconds: `1.5` → 1500 ms. None when unreadable.

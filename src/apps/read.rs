@@ -41,7 +41,7 @@ fn exec<'a>(chan: &'a mut Channel, pbx: &'a Arc<Pbx>, data: String) -> AppFuture
         let opts = args
             .get(3)
             .map(|o| {
-                super::parse_options(
+                super::parse_app_options(
                     o,
                     &[
                         ('s', false),

@@ -149,6 +149,21 @@ pub fn decode(got: &[Got]) -> Vec<i16> {
     out
 }
 
+/// Write 8 kHz mono 16-bit samples as a WAV file (a prompt, a phone's audio source).
+pub fn write_wav(path: &std::path::Path, samples: &[i16]) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 8000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for s in samples {
+        w.write_sample(*s).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
 /// A sine of `hz` at `amp`, `ms` long, at 8 kHz.
 pub fn tone(hz: f64, ms: u32, amp: f64) -> Vec<i16> {
     (0..ms * 8)
@@ -207,15 +222,11 @@ pub enum Sound {
 impl RtpPeer {
     /// A peer whose socket times out every 5 ms (for `play`'s pacing loop).
     pub fn bind() -> RtpPeer {
-        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
-        sock.set_read_timeout(Some(Duration::from_millis(5)))
+        let p = RtpPeer::new();
+        p.sock
+            .set_read_timeout(Some(Duration::from_millis(5)))
             .unwrap();
-        RtpPeer {
-            sock,
-            seq: 1000,
-            ts: 8000,
-            ssrc: 0x1234_5678,
-        }
+        p
     }
 
     /// An SDP offering (or answering with) A-law and telephone-event on this socket.

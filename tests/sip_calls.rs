@@ -361,77 +361,15 @@ fn phone_calls_phone_through_dial() {
         "[outcoling]\nexten => _100X,1,Dial(SIP/${EXTEN},10,t&m)\nsame => n,Hangup()\n",
     );
     let s = Server::start(dir.path());
-    // 1002 registers from its own socket.
+    // 1002 registers from its own socket, rings, answers 200 ms later with SDP, then
+    // expects ACK and BYE.
     let b = Phone::new(port);
-    let bme = b.sock.local_addr().unwrap();
-    let reg = |cseq: u32, auth: Option<String>| {
-        let mut m = format!(
-            "REGISTER sip:127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {bme};branch=z9hG4bK-r{cseq};rport\r\nFrom: <sip:1002@127.0.0.1:{port}>;tag=r\r\n\
-             To: <sip:1002@127.0.0.1:{port}>\r\nCall-ID: reg-1002\r\nCSeq: {cseq} REGISTER\r\nContact: <sip:1002@{bme}>\r\nExpires: 3600\r\n"
-        );
-        if let Some(a) = auth {
-            m.push_str(&format!("Authorization: {a}\r\n"));
-        }
-        m.push_str("Content-Length: 0\r\n\r\n");
-        b.send(&m);
-        b.recv()
-    };
-    let c = reg(1, None);
-    let uri = format!("sip:127.0.0.1:{port}");
-    let ok = reg(2, Some(digest_answer(&c, "1002", "1234", "REGISTER", &uri)));
-    assert_eq!(ok.code(), Some(200));
-    // 1002 answers whatever INVITE comes: 180, then 200 with SDP; then expects ACK and BYE.
-    let bsock = b.sock.try_clone().unwrap();
-    let callee = std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        let mut got = Vec::new();
-        let mut to_tagged = String::new();
-        loop {
-            let Ok((n, from)) = bsock.recv_from(&mut buf) else {
-                return got;
-            };
-            let m = Message::parse(&buf[..n], false).unwrap().0;
-            let Some(method) = m.method().map(str::to_string) else {
-                continue;
-            };
-            got.push(method.clone());
-            let reply = |code: u16, reason: &str, body: &str, to: &str| {
-                format!(
-                    "SIP/2.0 {code} {reason}\r\nVia: {}\r\nFrom: {}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: {}\r\nContact: <sip:1002@{}>\r\n{}Content-Length: {}\r\n\r\n{body}",
-                    m.header("Via").unwrap(),
-                    m.header("From").unwrap(),
-                    m.call_id().unwrap(),
-                    m.header("CSeq").unwrap(),
-                    bsock.local_addr().unwrap(),
-                    if body.is_empty() { "" } else { "Content-Type: application/sdp\r\n" },
-                    body.len()
-                )
-            };
-            match method.as_str() {
-                "INVITE" => {
-                    to_tagged = format!("{};tag=b1002", m.header("To").unwrap());
-                    bsock
-                        .send_to(reply(180, "Ringing", "", &to_tagged).as_bytes(), from)
-                        .unwrap();
-                    std::thread::sleep(Duration::from_millis(200));
-                    bsock
-                        .send_to(reply(200, "OK", SDP, &to_tagged).as_bytes(), from)
-                        .unwrap();
-                }
-                "BYE" => {
-                    bsock
-                        .send_to(
-                            reply(200, "OK", "", m.header("To").unwrap()).as_bytes(),
-                            from,
-                        )
-                        .unwrap();
-                    return got;
-                }
-                _ => {}
-            }
-            let _ = &to_tagged;
-        }
-    });
+    assert_eq!(b.register("1002", "1234").code(), Some(200));
+    let callee = b.callee(
+        &[180, 200],
+        Duration::from_millis(200),
+        Duration::from_secs(5),
+    );
     let a = Phone::new(port);
     let (seen, ok) = a.call("1002", "ab", "1234");
     assert_eq!(ok.code(), Some(200), "{seen:?}");

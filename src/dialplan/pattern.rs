@@ -12,14 +12,16 @@ pub fn matches(pattern: &str, number: &str) -> bool {
     match_from(p.as_bytes(), number.as_bytes())
 }
 
-/// `E_MATCHMORE`: could `number` match `pattern` with more digits (not as it is)?
-pub fn match_more(pattern: &str, number: &str) -> bool {
-    let Some(p) = pattern.strip_prefix('_') else {
-        let a: Vec<u8> = pattern.bytes().filter(|&c| c != b'-').collect();
-        let b: Vec<u8> = number.bytes().filter(|&c| c != b'-').collect();
-        return a.len() > b.len() && a.starts_with(&b);
-    };
-    let (p, n) = (p.as_bytes(), number.as_bytes());
+/// How far a number goes along a pattern (without its `_`): it fails on an element, or
+/// reaches `.`/`!` or runs out with pattern left (more digits could follow), or both end
+/// (`Done(true)`) or the pattern ends first (`Done(false)`).
+enum Walk {
+    Mismatch,
+    Open,
+    Done(bool),
+}
+
+fn walk(p: &[u8], n: &[u8]) -> Walk {
     let (mut i, mut j) = (0usize, 0usize);
     while i < p.len() {
         let c = p[i];
@@ -28,55 +30,48 @@ pub fn match_more(pattern: &str, number: &str) -> bool {
                 i += 1;
                 continue;
             }
-            b'.' | b'!' => return true,
+            b'.' | b'!' => return Walk::Open,
             _ => {}
         }
         let Some(&d) = n.get(j) else {
-            return true;
+            return Walk::Open;
         };
         match elem_matches(p, i, d) {
             Some((true, next)) => i = next,
-            _ => return false,
+            _ => return Walk::Mismatch,
         }
         j += 1;
     }
-    false
+    Walk::Done(j == n.len())
+}
+
+/// The literal extension and number without the `-` fluff.
+fn unfluffed(pattern: &str, number: &str) -> (Vec<u8>, Vec<u8>) {
+    (
+        pattern.bytes().filter(|&c| c != b'-').collect(),
+        number.bytes().filter(|&c| c != b'-').collect(),
+    )
+}
+
+/// `E_MATCHMORE`: could `number` match `pattern` with more digits (not as it is)?
+pub fn match_more(pattern: &str, number: &str) -> bool {
+    let Some(p) = pattern.strip_prefix('_') else {
+        let (a, b) = unfluffed(pattern, number);
+        return a.len() > b.len() && a.starts_with(&b);
+    };
+    matches!(walk(p.as_bytes(), number.as_bytes()), Walk::Open)
 }
 
 /// `E_CANMATCH`: does `number` match `pattern`, or could it with more digits?
 pub fn can_match(pattern: &str, number: &str) -> bool {
     let Some(p) = pattern.strip_prefix('_') else {
-        let mut a = pattern.bytes().filter(|&c| c != b'-');
-        for d in number.bytes().filter(|&c| c != b'-') {
-            if a.next() != Some(d) {
-                return false;
-            }
-        }
-        return true;
+        let (a, b) = unfluffed(pattern, number);
+        return a.starts_with(&b);
     };
-    let (p, n) = (p.as_bytes(), number.as_bytes());
-    let (mut i, mut j) = (0usize, 0usize);
-    while i < p.len() {
-        let c = p[i];
-        match c {
-            b'-' => {
-                i += 1;
-                continue;
-            }
-            b'.' | b'!' => return true,
-            _ => {}
-        }
-        let Some(&d) = n.get(j) else {
-            // The number ran out with pattern left: more digits could match.
-            return true;
-        };
-        match elem_matches(p, i, d) {
-            Some((true, next)) => i = next,
-            _ => return false,
-        }
-        j += 1;
-    }
-    j == n.len()
+    matches!(
+        walk(p.as_bytes(), number.as_bytes()),
+        Walk::Open | Walk::Done(true)
+    )
 }
 
 fn match_from(p: &[u8], n: &[u8]) -> bool {

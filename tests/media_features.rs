@@ -278,3 +278,64 @@ fn rtptimeout_hangs_up_a_silent_call() {
         "{t}"
     );
 }
+
+/// Early media: without `m`, what the callee sends after its 183 (an announcement, the
+/// provider's ringback) reaches the caller before the answer.
+#[test]
+fn early_media_from_the_callee_reaches_the_caller() {
+    let port = free_port();
+    let dir = office(port, "[office]\nexten => 1002,1,Dial(SIP/1002,10)\n");
+    let s = Server::start(dir.path());
+    let mut b_rtp = RtpPeer::new();
+    let mut b = Phone::new(port);
+    b.sdp = sdp_for(b_rtp.port(), &[8]);
+    assert_eq!(b.register("1002", "1234").code(), Some(200));
+    let a_rtp = RtpPeer::new();
+    let mut a = Phone::new(port);
+    a.sdp = sdp_for(a_rtp.port(), &[8]);
+    let caller = std::thread::spawn(move || {
+        let (seen, ok) = a.call("1002", "early", "1234");
+        (a, seen, ok)
+    });
+    let inv = b.recv();
+    assert_eq!(inv.method(), Some("INVITE"));
+    let reply = |code: u16, reason: &str| {
+        format!(
+            "SIP/2.0 {code} {reason}\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=e2\r\nCall-ID: {}\r\nCSeq: {}\r\n\
+             Contact: <sip:1002@{}>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{}",
+            inv.header("Via").unwrap(),
+            inv.header("From").unwrap(),
+            inv.header("To").unwrap(),
+            inv.call_id().unwrap(),
+            inv.header("CSeq").unwrap(),
+            b.sock.local_addr().unwrap(),
+            b.sdp.len(),
+            b.sdp
+        )
+    };
+    b.send(&reply(183, "Session Progress"));
+    // The announcement: 1 s of 700 Hz, in real time.
+    b_rtp.send_pcm(
+        rtp_target(&inv.body),
+        zvezda::media::g711::Law::Alaw,
+        &support::rtp::tone(700.0, 1000, 9000.0),
+        true,
+    );
+    let heard = a_rtp.collect(Duration::from_millis(300), |_| false);
+    b.send(&reply(200, "OK"));
+    let (a, seen, ok) = caller.join().unwrap();
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    assert!(seen.contains(&183), "{seen:?}");
+    a.ack(&ok, "1002", "early", 2, false);
+    let pcm = support::rtp::decode(&heard);
+    assert!(
+        pcm.len() >= 800 && support::rtp::energy_at(&pcm, 700.0) > 0.5,
+        "the caller did not hear the early media ({} samples)",
+        pcm.len()
+    );
+    assert_eq!(b.recv().method(), Some("ACK"));
+    a.bye(&ok, "1002", "early");
+    let _ = a.recv();
+    assert_eq!(b.recv().method(), Some("BYE"));
+    s.wait_idle();
+}

@@ -353,6 +353,10 @@ async fn dial_wait(
     // Music on hold (`m`) plays to the caller while the callees ring.
     let mut tick = tokio::time::interval(std::time::Duration::from_millis(20));
     let mut frame = [0i16; crate::channel::media::FRAME];
+    // Early media: without `m`, the first callee that sends 183 is heard (and hears) before
+    // it answers, as the bridge would carry it.
+    let mut early: Option<usize> = None;
+    let handle = chan.handle.clone();
     while live > 0 {
         let sleep = async {
             match deadline {
@@ -360,8 +364,19 @@ async fn dial_wait(
                 None => std::future::pending::<()>().await,
             }
         };
+        let can_tick = chan.generator.is_some() && chan.media.is_some();
+        let early_media = async {
+            let leg = early.and_then(|i| streams.get_mut(&i));
+            match (chan.media.as_deref_mut(), leg) {
+                (Some(a), Some(b)) => {
+                    crate::channel::bridge::relay(a, b, (false, false)).await;
+                }
+                _ => std::future::pending::<()>().await,
+            }
+        };
         tokio::select! {
-            _ = tick.tick(), if chan.generator.is_some() && chan.media.is_some() => {
+            _ = early_media => {}
+            _ = tick.tick(), if can_tick => {
                 if let (Some(g), Some(m)) = (chan.generator.as_mut(), chan.media.as_deref_mut()) {
                     if g.fill(&mut frame) {
                         m.write(&frame);
@@ -399,6 +414,9 @@ async fn dial_wait(
                     }
                     DialEvent::Progress => {
                         crate::verb!(3, "{} is making progress passing it to {}", name, chan.name);
+                        if !moh && early.is_none() {
+                            early = Some(i);
+                        }
                         if !indicated {
                             indicated = true;
                             chan.indicate(crate::channel::Indication::Progress);
@@ -437,7 +455,7 @@ async fn dial_wait(
                 chan.vars.set("DIALSTATUS", Some("NOANSWER"));
                 return AppResult::Continue;
             }
-            _ = chan.handle.hungup() => {
+            _ = handle.hungup() => {
                 crate::moh::stop(chan);
                 for (id, _) in names.values() { hang_leg(pbx, core, id); }
                 chan.vars.set("DIALSTATUS", Some("CANCEL"));

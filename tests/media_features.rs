@@ -339,3 +339,75 @@ fn early_media_from_the_callee_reaches_the_caller() {
     assert_eq!(b.recv().method(), Some("BYE"));
     s.wait_idle();
 }
+
+/// One-touch recording (features.conf `automixmon`, Dial's `X`): the caller presses the code
+/// to start MixMonitor on the call and again to stop it; the file is under the spool's
+/// `monitor/` with Asterisk's `auto-<time>-<caller>-<peer>.wav` name.
+#[test]
+fn caller_records_the_call_with_automixmon() {
+    let port = free_port();
+    let dir = office(port, "[office]\nexten => 1002,1,Dial(SIP/1002,,X)\n");
+    std::fs::write(
+        dir.path().join("features.conf"),
+        "[featuremap]\nautomixmon => *3\n",
+    )
+    .unwrap();
+    let spool = tempfile::tempdir().unwrap();
+    let s = Server::start_with_dirs(
+        dir.path(),
+        &format!("astspooldir => {}\n", spool.path().display()),
+    );
+    let (b_rtp, callee) = answering_1002(port);
+    let mut a_rtp = RtpPeer::new();
+    let mut a = Phone::new(port);
+    a.sdp = sdp_for(a_rtp.port(), &[8]);
+    let (seen, ok) = a.call("1002", "rec", "1234");
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    a.ack(&ok, "1002", "rec", 2, false);
+    let (b, _inv) = callee.join().unwrap();
+    assert_eq!(b.recv().method(), Some("ACK"));
+    let to = rtp_target(&ok.body);
+    std::thread::sleep(Duration::from_millis(200));
+    a_rtp.send_dtmf(to, '*', 60);
+    a_rtp.send_dtmf(to, '3', 60);
+    a_rtp.send_pcm(
+        to,
+        zvezda::media::g711::Law::Alaw,
+        &support::rtp::tone(440.0, 800, 9000.0),
+        true,
+    );
+    a_rtp.send_dtmf(to, '*', 60);
+    a_rtp.send_dtmf(to, '3', 60);
+    std::thread::sleep(Duration::from_millis(200));
+    // The code never reached 1002.
+    let got = b_rtp.collect(Duration::from_millis(100), |_| false);
+    assert!(
+        !got.iter().any(|x| x.pt == 101),
+        "the feature code leaked to 1002"
+    );
+    a.bye(&ok, "1002", "rec");
+    let _ = a.recv();
+    assert_eq!(b.recv().method(), Some("BYE"));
+    s.wait_idle();
+    let t = s.lines.lock().unwrap().join("\n");
+    // (The "AutoMixMonitor used to ..." lines are verbose 4; the test console runs at 3.)
+    assert!(
+        t.contains("== Begin MixMonitor Recording SIP/1001-00000000"),
+        "{t}"
+    );
+    assert!(
+        t.contains("== End MixMonitor Recording SIP/1001-00000000"),
+        "{t}"
+    );
+    let files: Vec<String> = std::fs::read_dir(spool.path().join("monitor"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        files
+            .iter()
+            .any(|f| f.starts_with("auto-") && f.ends_with("-1001-1002.wav")),
+        "{files:?}"
+    );
+}

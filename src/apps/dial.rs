@@ -518,6 +518,7 @@ async fn dial_wait(
     let feats = Features::new(pbx, opts);
     let mut pending: [String; 2] = Default::default();
     let mut transfer_to: Option<(String, String)> = None;
+    let mut recording = false;
     // Hold: the party left alone hears music (the caller through its channel's generator,
     // the called leg through a player of its own).
     let mut callee_moh: Option<crate::moh::MohPlayer> = None;
@@ -602,6 +603,23 @@ async fn dial_wait(
                         hang_leg(pbx, core, &wid);
                         break side == crate::channel::bridge::Side::Callee;
                     }
+                    Lookup::AutoMixMonitor => {
+                        pending[i].clear();
+                        // The recording is of the caller's channel (it hears both sides).
+                        chan.media = mine.take();
+                        if recording {
+                            crate::verb!(4, "AutoMixMonitor used to stop recording call.");
+                            run_app(chan, pbx, "StopMixMonitor", String::new()).await;
+                        } else {
+                            let file = touch_filename(chan, &wname);
+                            crate::verb!(4, "AutoMixMonitor used to record call. Filename: {}", file);
+                            chan.vars.set("TOUCH_MIXMONITOR_OUTPUT", Some(&file));
+                            run_app(chan, pbx, "MixMonitor", format!("{file},b")).await;
+                        }
+                        recording = !recording;
+                        mine = chan.media.take();
+                        continue;
+                    }
                     Lookup::BlindTransfer => {
                         pending[i].clear();
                         if side == crate::channel::bridge::Side::Caller {
@@ -678,6 +696,51 @@ async fn dial_wait(
     AppResult::Hangup
 }
 
+/// Run a dialplan application from inside Dial (the one-touch recording runs MixMonitor).
+async fn run_app(chan: &mut Channel, pbx: &Arc<Pbx>, name: &str, data: String) {
+    if let Some(app) = super::find(name) {
+        match app.exec {
+            super::Exec::Async(f) => {
+                f(chan, pbx, data).await;
+            }
+            super::Exec::Sync(f) => {
+                f(chan, pbx, &data);
+            }
+        }
+    }
+}
+
+/// bridge_builtin_features' automixmon file name: `TOUCH_MIXMONITOR_PREFIX` (or `auto`),
+/// the time, `TOUCH_MIXMONITOR` or both parties' caller ids, `TOUCH_MIXMONITOR_FORMAT` (or
+/// wav); `/` becomes `-`.
+fn touch_filename(chan: &Channel, peer_name: &str) -> String {
+    let var = |n: &str| {
+        chan.vars
+            .get(n)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let prefix = var("TOUCH_MIXMONITOR_PREFIX").unwrap_or_else(|| "auto".into());
+    let format = var("TOUCH_MIXMONITOR_FORMAT").unwrap_or_else(|| "wav".into());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let name = match var("TOUCH_MIXMONITOR") {
+        Some(m) => format!("{prefix}-{now}-{m}.{format}"),
+        None => {
+            let me = chan.caller.num.clone().unwrap_or_else(|| chan.name.clone());
+            let peer = peer_name
+                .strip_prefix("SIP/")
+                .and_then(|n| n.rsplit_once('-'))
+                .map(|(p, _)| p.to_string())
+                .unwrap_or_else(|| peer_name.to_string());
+            format!("{prefix}-{now}-{me}-{peer}.{format}")
+        }
+    };
+    name.replace('/', "-")
+}
+
 /// What a feature buffer amounts to.
 enum Lookup {
     /// The start of a feature code: wait for more.
@@ -686,6 +749,8 @@ enum Lookup {
     None,
     Disconnect,
     BlindTransfer,
+    /// One-touch recording (automixmon): MixMonitor on, or off again.
+    AutoMixMonitor,
 }
 
 /// The features the Dial options arm, with their codes (features.conf `[featuremap]`).
@@ -693,8 +758,11 @@ struct Features {
     /// (transfer, disconnect) for the caller and for the callee.
     caller: (bool, bool),
     callee: (bool, bool),
+    /// automixmon armed for the caller (`X`) and the callee (`x`).
+    record: (bool, bool),
     blindxfer: Option<String>,
     disconnect: Option<String>,
+    automixmon: Option<String>,
 }
 
 impl Features {
@@ -710,8 +778,10 @@ impl Features {
         Features {
             caller: (opts.caller_transfer, opts.caller_disconnect),
             callee: (opts.callee_transfer, opts.callee_disconnect),
+            record: (opts.caller_record, opts.callee_record),
             blindxfer: code("blindxfer"),
             disconnect: code("disconnect"),
+            automixmon: code("automixmon"),
         }
     }
 
@@ -722,16 +792,24 @@ impl Features {
         }
     }
 
+    fn records(&self, side: crate::channel::bridge::Side) -> bool {
+        self.automixmon.is_some()
+            && match side {
+                crate::channel::bridge::Side::Caller => self.record.0,
+                crate::channel::bridge::Side::Callee => self.record.1,
+            }
+    }
+
     fn armed(&self, side: crate::channel::bridge::Side) -> bool {
         let (t, h) = self.side(side);
-        t || h
+        t || h || self.records(side)
     }
 
     /// Whether each side's DTMF is held back from the other (it may be a feature code).
     fn holds(&self) -> (bool, bool) {
         (
-            self.caller.0 || self.caller.1,
-            self.callee.0 || self.callee.1,
+            self.armed(crate::channel::bridge::Side::Caller),
+            self.armed(crate::channel::bridge::Side::Callee),
         )
     }
 
@@ -741,6 +819,7 @@ impl Features {
         for (on, code, what) in [
             (t, &self.blindxfer, Lookup::BlindTransfer),
             (h, &self.disconnect, Lookup::Disconnect),
+            (self.records(side), &self.automixmon, Lookup::AutoMixMonitor),
         ] {
             let Some(code) = code.as_deref().filter(|_| on) else {
                 continue;
@@ -864,6 +943,9 @@ struct DialOpts {
     caller_transfer: bool,
     callee_disconnect: bool,
     caller_disconnect: bool,
+    /// `x`/`X`: the called/calling party may start and stop a recording (automixmon).
+    callee_record: bool,
+    caller_record: bool,
 }
 
 impl DialOpts {
@@ -881,6 +963,8 @@ impl DialOpts {
                 'T' => d.caller_transfer = true,
                 'h' => d.callee_disconnect = true,
                 'H' => d.caller_disconnect = true,
+                'x' => d.callee_record = true,
+                'X' => d.caller_record = true,
                 'L' => {
                     d.limit = arg
                         .as_deref()

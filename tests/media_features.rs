@@ -30,6 +30,22 @@ fn office(port: u16, extensions: &str) -> tempfile::TempDir {
     d
 }
 
+/// 1002's response to `inv` with its SDP (To tag `b2`).
+fn answer(b: &Phone, inv: &zvezda::sip::message::Message, code: u16, reason: &str) -> String {
+    format!(
+        "SIP/2.0 {code} {reason}\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=b2\r\nCall-ID: {}\r\nCSeq: {}\r\n\
+         Contact: <sip:1002@{}>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{}",
+        inv.header("Via").unwrap(),
+        inv.header("From").unwrap(),
+        inv.header("To").unwrap(),
+        inv.call_id().unwrap(),
+        inv.header("CSeq").unwrap(),
+        b.sock.local_addr().unwrap(),
+        b.sdp.len(),
+        b.sdp
+    )
+}
+
 /// 1002 answers with its own RTP; returns (its RTP, the INVITE it got, the thread's phone).
 fn answering_1002(
     port: u16,
@@ -44,19 +60,7 @@ fn answering_1002(
     let t = std::thread::spawn(move || {
         let inv = b.recv();
         assert_eq!(inv.method(), Some("INVITE"));
-        let ok = format!(
-            "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=b2\r\nCall-ID: {}\r\nCSeq: {}\r\n\
-             Contact: <sip:1002@{}>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{}",
-            inv.header("Via").unwrap(),
-            inv.header("From").unwrap(),
-            inv.header("To").unwrap(),
-            inv.call_id().unwrap(),
-            inv.header("CSeq").unwrap(),
-            b.sock.local_addr().unwrap(),
-            b.sdp.len(),
-            b.sdp
-        );
-        b.send(&ok);
+        b.send(&answer(&b, &inv, 200, "OK"));
         (b, inv)
     });
     (rtp, t)
@@ -299,21 +303,7 @@ fn early_media_from_the_callee_reaches_the_caller() {
     });
     let inv = b.recv();
     assert_eq!(inv.method(), Some("INVITE"));
-    let reply = |code: u16, reason: &str| {
-        format!(
-            "SIP/2.0 {code} {reason}\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=e2\r\nCall-ID: {}\r\nCSeq: {}\r\n\
-             Contact: <sip:1002@{}>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{}",
-            inv.header("Via").unwrap(),
-            inv.header("From").unwrap(),
-            inv.header("To").unwrap(),
-            inv.call_id().unwrap(),
-            inv.header("CSeq").unwrap(),
-            b.sock.local_addr().unwrap(),
-            b.sdp.len(),
-            b.sdp
-        )
-    };
-    b.send(&reply(183, "Session Progress"));
+    b.send(&answer(&b, &inv, 183, "Session Progress"));
     // The announcement: 1 s of 700 Hz, in real time.
     b_rtp.send_pcm(
         rtp_target(&inv.body),
@@ -322,7 +312,7 @@ fn early_media_from_the_callee_reaches_the_caller() {
         true,
     );
     let heard = a_rtp.collect(Duration::from_millis(300), |_| false);
-    b.send(&reply(200, "OK"));
+    b.send(&answer(&b, &inv, 200, "OK"));
     let (a, seen, ok) = caller.join().unwrap();
     assert_eq!(ok.code(), Some(200), "{seen:?}");
     assert!(seen.contains(&183), "{seen:?}");

@@ -340,12 +340,9 @@ fn dial_to_a_sipp_uas_and_hang_up() {
     // Nobody answers: NOANSWER after the timeout, and the dialplan goes on.
     let (seen, r) = phone.call("8001", "dn", "1234");
     assert_eq!(r.code(), Some(486), "{seen:?}");
-    let t = s.lines.lock().unwrap().join("\n");
-    assert!(t.contains("    -- Nobody picked up in 1000 ms"), "{t}");
-    assert!(
-        t.contains("NoOp(\"SIP/1001-00000002\", \"status NOANSWER\")"),
-        "{t}"
-    );
+    // The trace reaches the console a moment after the answer went out.
+    assert!(s.wait_line("    -- Nobody picked up in 1000 ms", 5));
+    assert!(s.wait_line("NoOp(\"SIP/1001-00000002\", \"status NOANSWER\")", 5));
 }
 
 /// The user's main case: 1001 calls 1002, both phones registered, through a seed-style
@@ -516,8 +513,11 @@ fn qualify_shows_ok_and_unreachable() {
     }
     let row = out.lines().find(|l| l.starts_with("dead")).unwrap();
     assert!(row.contains("UNREACHABLE"), "{out}");
-    let log = s.lines.lock().unwrap().join("\n");
-    assert!(log.contains("Peer 'dead' is now UNREACHABLE!"), "{log}");
+    assert!(
+        s.wait_line("Peer 'dead' is now UNREACHABLE!", 5),
+        "{}",
+        s.lines.lock().unwrap().join("\n")
+    );
 }
 
 /// A call over TCP: challenge, answer and zvezda's BYE all on the phone's connection.

@@ -241,7 +241,7 @@ fn music_while_ringing_and_on_hold() {
 }
 
 /// sip.conf `rtptimeout=2`: a call whose phone sends no RTP is hung up after 2 s with
-/// chan_sip's NOTICE.
+/// chan_sip's NOTICE; one that talks is not, until it falls silent.
 #[test]
 fn rtptimeout_hangs_up_a_silent_call() {
     let port = free_port();
@@ -271,6 +271,28 @@ fn rtptimeout_hangs_up_a_silent_call() {
     assert!(
         took >= Duration::from_millis(1800) && took < Duration::from_secs(4),
         "BYE after {took:?}"
+    );
+    s.wait_idle();
+    // A call that talks for 3 s keeps going past the timeout, then ends 2 s after its audio.
+    let mut rtp = RtpPeer::new();
+    let mut b = Phone::new(port);
+    b.sdp = sdp_for(rtp.port(), &[8]);
+    let (_, ok2) = b.call("5000", "talks", "1234");
+    assert_eq!(ok2.code(), Some(200));
+    b.ack(&ok2, "5000", "talks", 2, false);
+    rtp.send_pcm(
+        rtp_target(&ok2.body),
+        zvezda::media::g711::Law::Alaw,
+        &support::rtp::tone(500.0, 3000, 8000.0),
+        true,
+    );
+    let t1 = std::time::Instant::now();
+    let bye2 = b.recv();
+    assert_eq!(bye2.method(), Some("BYE"));
+    let quiet = t1.elapsed();
+    assert!(
+        quiet >= Duration::from_millis(1500) && quiet < Duration::from_secs(4),
+        "BYE {quiet:?} after the audio stopped"
     );
     s.wait_idle();
     let t = s.lines.lock().unwrap().join("\n");

@@ -134,6 +134,8 @@ pub struct RtpStream {
     last_rx: std::time::Instant,
     /// (rtptimeout, rtpholdtimeout) in seconds, 0 = off.
     rtp_timeouts: (u32, u32),
+    /// The RTP timeout's timer (made when first needed).
+    rtp_timer: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
     /// The channel this stream belongs to, hung up on an RTP timeout.
     owner_name: String,
     owner: Option<std::sync::Arc<super::ChannelHandle>>,
@@ -200,6 +202,7 @@ impl RtpStream {
                 ctl_closed: false,
                 last_rx: std::time::Instant::now(),
                 rtp_timeouts: (0, 0),
+                rtp_timer: None,
                 owner_name: String::new(),
                 owner: None,
             },
@@ -239,6 +242,7 @@ impl RtpStream {
             }
             MediaCtl::Hold(h) => {
                 self.on_hold = h;
+                self.rtp_timer = None;
                 Some(Input::Hold(h))
             }
             MediaCtl::Dtmf(d) => Some(Input::Dtmf(d)),
@@ -272,30 +276,41 @@ impl RtpStream {
                 None => std::future::pending().await,
             };
         }
-        // rtptimeout / rtpholdtimeout: no packet for that long ends the call.
+        // rtptimeout / rtpholdtimeout: no packet for that long ends the call. One timer per
+        // stream, moved on only when it fires (not re-armed for every packet).
         let limit = if self.on_hold {
             self.rtp_timeouts.1
         } else {
             self.rtp_timeouts.0
         };
-        let deadline = (limit > 0).then(|| {
-            tokio::time::Instant::from_std(self.last_rx)
-                + std::time::Duration::from_secs(u64::from(limit))
-        });
+        let span = std::time::Duration::from_secs(u64::from(limit));
+        if limit > 0 && self.rtp_timer.is_none() {
+            let at = tokio::time::Instant::from_std(self.last_rx) + span;
+            self.rtp_timer = Some(Box::pin(tokio::time::sleep_until(at)));
+        }
         let got = {
             let Some(sock) = self.sock.as_ref() else {
                 return Packet::Other;
             };
             let ctl_open = !self.ctl_closed;
+            let timer = self.rtp_timer.as_mut().filter(|_| limit > 0);
             tokio::select! {
                 c = self.ctl.recv(), if ctl_open => Err(c),
                 r = sock.recv_from(&mut self.rx) => Ok(r),
                 _ = async {
-                    match deadline {
-                        Some(d) => tokio::time::sleep_until(d).await,
+                    match timer {
+                        Some(t) => t.as_mut().await,
                         None => std::future::pending().await,
                     }
                 } => {
+                    // Packets came since it was set: the timer moves to the last one's time.
+                    let due = tokio::time::Instant::from_std(self.last_rx) + span;
+                    if due > tokio::time::Instant::now() {
+                        if let Some(t) = self.rtp_timer.as_mut() {
+                            t.as_mut().reset(due);
+                        }
+                        return Packet::Other;
+                    }
                     return self.rtp_timed_out(limit);
                 }
             }

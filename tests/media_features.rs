@@ -218,7 +218,7 @@ fn music_while_ringing_and_on_hold() {
         "1002 heard no music on hold ({} packets)",
         held.len()
     );
-    a.bye(&ok, "1002", "moh");
+    a.bye_cseq(&ok, "1002", "moh", 10);
     let _ = a.recv();
     assert_eq!(callee.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
     s.wait_idle();

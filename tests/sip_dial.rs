@@ -263,6 +263,20 @@ fn re_invites_on_both_legs_are_answered() {
     };
     assert_eq!(version(&body), version(&first) + 1);
     a.ack(&r, "1002", "hold", 5, false);
+    // An INVITE numbered below the last one is out of order (RFC 3261 §12.2.2): chan_sip's
+    // `500 Server error` with a Retry-After, and the call goes on.
+    a.send(&format!(
+        "INVITE sip:1002@127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-hold-4;rport\r\nMax-Forwards: 70\r\n\
+         From: \"Ivan\" <sip:1001@127.0.0.1:{port}>;tag=holdF\r\nTo: {}\r\nCall-ID: hold\r\nCSeq: 4 INVITE\r\n\
+         Contact: <sip:1001@{me}>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{hold_sdp}",
+        ok.header("To").unwrap(),
+        hold_sdp.len()
+    ));
+    let old = a.recv();
+    assert_eq!(old.code(), Some(500), "{old:?}");
+    let after: u32 = old.header("Retry-After").unwrap().parse().unwrap();
+    assert!((1..=10).contains(&after));
+    a.ack(&old, "1002", "hold", 4, true);
     let chans = s.rx("sip show channels");
     let row = chans.lines().find(|l| l.contains(" hold ")).unwrap_or("");
     assert!(row.contains("(alaw)           Yes"), "{chans}");
@@ -282,7 +296,7 @@ fn re_invites_on_both_legs_are_answered() {
     let r2 = b.recv();
     assert_eq!(r2.code(), Some(200), "{r2:?}");
     assert!(String::from_utf8_lossy(&r2.body).contains("a=sendrecv"));
-    a.bye(&ok, "1002", "hold");
+    a.bye_cseq(&ok, "1002", "hold", 6);
     assert_eq!(a.recv().code(), Some(200));
     let bye = b.recv();
     assert_eq!(bye.method(), Some("BYE"));

@@ -12,7 +12,8 @@
 
 use super::message::{param, Message, StartLine, Uri};
 use super::registrar::response;
-use super::transaction::{Key, Layer, Output, Transport, T1, T2};
+use super::dialog::{Check, Dialog, Timer as DialogTimer};
+use super::transaction::{Key, Layer, Output, Transport, T1};
 use crate::channel::{pbx as pbxloop, Channel, ChannelHandle, ChannelState, Indication, Tech};
 use crate::logger::Level;
 use crate::pbx::Pbx;
@@ -97,9 +98,8 @@ struct OutCall {
     idx: usize,
     reply: mpsc::UnboundedSender<(usize, DialEvent)>,
     state: State,
-    /// Their To (with tag) once a response carried one.
-    remote_to: Option<String>,
-    target: String,
+    /// Their tag, the remote target and our CSeqs (sans-IO, see `dialog.rs`).
+    dialog: Dialog,
     /// The leg's RTP stream, told of the far end's SDP.
     media: Option<crate::channel::media::MediaCtlTx>,
     /// The peer's credentials, for a provider that challenges the INVITE.
@@ -145,15 +145,13 @@ struct Call {
     src: SocketAddr,
     tag: String,
     state: State,
-    /// The 2xx, re-sent until the ACK arrives.
+    /// The 2xx, re-sent until the ACK arrives (when: the dialog's timers).
     ok: Option<Message>,
-    ok_next: Instant,
-    ok_interval: Duration,
-    ok_deadline: Instant,
+    /// Tags, targets, CSeqs and the 2xx schedule (sans-IO, see `dialog.rs`).
+    dialog: Dialog,
     handle: Arc<ChannelHandle>,
     local_sdp: Vec<u8>,
     contact: String,
-    cseq: u32,
     media: Option<crate::channel::media::MediaCtlTx>,
     /// The peer whose call-limit counter this call holds.
     limited: Option<String>,
@@ -340,8 +338,13 @@ impl Core {
         }
         // Only the calls whose 2xx awaits its ACK: a few, however many calls are up.
         for id in &self.unacked {
-            if let Some(c) = self.calls.get(id).filter(|c| c.ok.is_some()) {
-                d = d.min(c.ok_next);
+            if let Some(at) = self
+                .calls
+                .get(id)
+                .filter(|c| c.ok.is_some())
+                .and_then(|c| c.dialog.deadline())
+            {
+                d = d.min(at);
             }
         }
         d
@@ -377,18 +380,15 @@ impl Core {
                 self.unacked.remove(&id);
                 continue;
             };
-            {
-                if self.tcp.contains_key(&c.src) {
-                    // Reliable transport: the 2xx went once (RFC 3261 §13.3.1.4 is for UDP).
-                    c.ok_deadline = now;
+            match c.dialog.poll(now) {
+                Some(DialogTimer::Resend2xx) => resend.push((ok.to_bytes(), c.src)),
+                Some(DialogTimer::NoAck) => give_up.push(id.clone()),
+                None if !c.dialog.awaiting_ack() => {
+                    // Sent over a reliable transport: once is enough.
                     c.ok = None;
-                } else if now >= c.ok_deadline {
-                    give_up.push(id.clone());
-                } else if now >= c.ok_next {
-                    resend.push((ok.to_bytes(), c.src));
-                    c.ok_interval = (c.ok_interval * 2).min(T2);
-                    c.ok_next = now + c.ok_interval;
+                    self.unacked.remove(&id);
                 }
+                None => {}
             }
         }
         for (b, to) in resend {
@@ -541,6 +541,7 @@ impl Core {
                             self.pbx.sip.dialog_last(id, "Rx", "ACK");
                             if let Some(c) = self.calls.get_mut(id) {
                                 c.ok = None;
+                                c.dialog.acked();
                             }
                             self.unacked.remove(id);
                         }
@@ -1000,13 +1001,12 @@ impl Core {
             call_id,
             OutCall {
                 key,
+                dialog: Dialog::uac(&inv),
                 invite: inv,
                 to,
                 idx,
                 reply,
                 state: State::Early,
-                remote_to: None,
-                target: uri,
                 media,
                 peer,
                 authed: false,
@@ -1023,14 +1023,7 @@ impl Core {
         let Some(o) = self.out.get_mut(id) else {
             return;
         };
-        if let Some(t) = msg.header("To") {
-            if param(t, "tag").is_some() {
-                o.remote_to = Some(t.to_string());
-            }
-        }
-        if let Some(c) = msg.header("Contact").and_then(Uri::parse) {
-            o.target = c.to_string();
-        }
+        o.dialog.on_response(&msg);
         if !msg.body.is_empty() {
             if let (Some(sdp), Some(ctl)) = (super::sdp::parse(&msg.body), &o.media) {
                 let _ = ctl.send(remote_of(&sdp));
@@ -1153,6 +1146,7 @@ impl Core {
                 self.out_keys.insert(key.clone(), id.to_string());
                 if let Some(o) = self.out.get_mut(id) {
                     o.key = key;
+                    o.dialog.reinvited(&inv);
                     o.invite = inv;
                     o.authed = true;
                     o.sent = Instant::now();
@@ -1169,27 +1163,15 @@ impl Core {
     /// The ACK for a 2xx: a new transaction-less request to the remote target.
     async fn send_ack(&mut self, id: &str, resp: &Message) {
         let Some(o) = self.out.get(id) else { return };
-        let (to, target, from) = (
-            o.to,
-            o.target.clone(),
-            o.invite.header("From").unwrap_or("").to_string(),
-        );
-        let cseq = resp.cseq().map(|c| c.0).unwrap_or(102);
-        let mut ack = Message {
-            start: StartLine::Request {
-                method: "ACK".into(),
-                uri: target,
-            },
-            headers: Vec::new(),
-            body: Vec::new(),
-        };
+        let to = o.to;
+        let cseq = resp.cseq().map(|c| c.0).unwrap_or(o.dialog.invite_cseq);
+        let mut ack = o.dialog.ack(cseq);
+        // The To of the 2xx being acknowledged (another fork's tag would be its own).
+        if let Some(t) = resp.header("To") {
+            ack.set_header("To", t);
+        }
         let via = self.via(to);
-        ack.add_header("Via", via);
-        ack.add_header("Max-Forwards", "70");
-        ack.add_header("From", from);
-        ack.add_header("To", resp.header("To").unwrap_or(""));
-        ack.add_header("Call-ID", id);
-        ack.add_header("CSeq", format!("{cseq} ACK"));
+        with_via(&mut ack, via);
         self.pbx.sip.dialog_last(id, "Tx", "ACK");
         self.send(&ack, to).await;
     }
@@ -1219,7 +1201,7 @@ impl Core {
                     method: "CANCEL".into(),
                     uri: match &o.invite.start {
                         StartLine::Request { uri, .. } => uri.clone(),
-                        _ => o.target.clone(),
+                        _ => o.dialog.remote_target.clone(),
                     },
                 };
                 req.add_header("Via", o.invite.header("Via").unwrap_or(""));
@@ -1231,18 +1213,10 @@ impl Core {
                 req.add_header("CSeq", format!("{n} CANCEL"));
             }
             State::Answered => {
-                req.start = StartLine::Request {
-                    method: "BYE".into(),
-                    uri: o.target.clone(),
-                };
+                let mut dialog = o.dialog;
+                req = dialog.request("BYE");
                 let via = self.via(o.to);
-                req.add_header("Via", via);
-                req.add_header("Max-Forwards", "70");
-                req.add_header("From", o.invite.header("From").unwrap_or(""));
-                req.add_header("To", o.remote_to.clone().unwrap_or_default());
-                req.add_header("Call-ID", id);
-                let n = o.invite.cseq().map(|c| c.0).unwrap_or(102) + 1;
-                req.add_header("CSeq", format!("{n} BYE"));
+                with_via(&mut req, via);
             }
             State::Ended => return,
         }
@@ -1354,7 +1328,12 @@ impl Core {
                     self.respond(&key, r).await;
                     return;
                 }
+                let check = self.calls.get_mut(&id).map(|c| c.dialog.on_request(&msg));
                 match self.calls.get_mut(&id) {
+                    Some(_) if check == Some(Check::TooOld) => {
+                        let r = response(&msg, 500, "Server error", None, from, &server);
+                        self.respond(&key, r).await;
+                    }
                     Some(c) => {
                         c.state = State::Ended;
                         c.ok = None;
@@ -1463,8 +1442,18 @@ impl Core {
         let call_id = msg.call_id().unwrap_or("").to_string();
         let to_has_tag = msg.header("To").and_then(|t| param(t, "tag")).is_some();
         if let Some(c) = self.calls.get_mut(&call_id) {
-            let first_again = c.invite.cseq().map(|x| x.0) == msg.cseq().map(|x| x.0);
-            let r = if to_has_tag && c.state == State::Answered && !first_again {
+            let check = if to_has_tag {
+                c.dialog.on_request(&msg)
+            } else {
+                Check::Repeat
+            };
+            let r = if check == Check::TooOld {
+                // Older than the last request: chan_sip's 500 with a Retry-After of 1-10 s.
+                let mut r = response(&msg, 500, "Server error", Some(&c.tag), src, &server);
+                let secs = 1 + self.rng % 10;
+                r.add_header("Retry-After", secs.to_string());
+                r
+            } else if check == Check::InOrder && c.state == State::Answered {
                 // A re-INVITE in the dialog (hold, resume, a new address): answered here, the
                 // media stays anchored on us; the hold state is the call's.
                 let offer = super::sdp::parse(&msg.body);
@@ -1476,11 +1465,9 @@ impl Core {
                 r.add_header("Content-Type", "application/sdp");
                 r.body = c.local_sdp.clone();
                 // Re-sent until its ACK, like the first 2xx.
-                let now = Instant::now();
                 c.ok = Some(r.clone());
-                c.ok_interval = T1;
-                c.ok_next = now + T1;
-                c.ok_deadline = now + T1 * 64;
+                c.dialog
+                    .sent_2xx(Instant::now(), self.tcp.contains_key(&src));
                 self.unacked.insert(call_id.clone());
                 if let (Some(o), Some(ctl)) = (&offer, &c.media) {
                     let _ = ctl.send(remote_of(o));
@@ -1488,7 +1475,7 @@ impl Core {
                 }
                 self.set_hold(&call_id, hold);
                 r
-            } else if to_has_tag || c.state == State::Answered {
+            } else if check == Check::Repeat && (to_has_tag || c.state == State::Answered) {
                 // The first INVITE again after our 2xx.
                 let mut r = c.ok.clone().unwrap_or_else(|| {
                     let mut r = response(&msg, 200, "OK", Some(&c.tag), src, &server);
@@ -1798,25 +1785,21 @@ impl Core {
             exten,
             SocketAddr::new(ip, self.sock.local_addr().map(|a| a.port()).unwrap_or(5060))
         );
-        let now = Instant::now();
         // The call keeps the tag; the challenge state is done with.
         self.auth.remove(&call_id);
         self.calls.insert(
             call_id.clone(),
             Call {
                 key,
+                dialog: Dialog::uas(&msg, &tag, src),
                 invite: msg,
                 src,
                 tag,
                 state: State::Early,
                 ok: None,
-                ok_next: now,
-                ok_interval: T1,
-                ok_deadline: now,
                 handle,
                 local_sdp,
                 contact,
-                cseq: 101,
                 media,
                 limited: limited.clone(),
             },
@@ -1855,12 +1838,10 @@ impl Core {
         ok.add_header("Content-Type", "application/sdp");
         ok.body = c.local_sdp.clone();
         c.state = State::Answered;
-        let now = Instant::now();
         c.ok = Some(ok.clone());
+        c.dialog
+            .sent_2xx(Instant::now(), self.tcp.contains_key(&c.src));
         self.unacked.insert(id.to_string());
-        c.ok_interval = T1;
-        c.ok_next = now + T1;
-        c.ok_deadline = now + T1 * 64;
         let key = c.key.clone();
         self.respond(&key, ok).await;
     }
@@ -1911,32 +1892,10 @@ impl Core {
             }
             State::Answered => {
                 // BYE to the caller: our From is their To (with our tag), our To their From.
-                let target = c
-                    .invite
-                    .header("Contact")
-                    .and_then(Uri::parse)
-                    .map(|u| u.to_string())
-                    .unwrap_or_else(|| format!("sip:{}", c.src));
-                let mut bye = Message {
-                    start: StartLine::Request {
-                        method: "BYE".into(),
-                        uri: target,
-                    },
-                    headers: Vec::new(),
-                    body: Vec::new(),
-                };
+                let mut dialog = c.dialog;
+                let mut bye = dialog.request("BYE");
                 let via = self.via(c.src);
-                bye.add_header("Via", via);
-                bye.add_header("Max-Forwards", "70");
-                let mut from = c.invite.header("To").unwrap_or("").to_string();
-                if param(&from, "tag").is_none() {
-                    from.push_str(";tag=");
-                    from.push_str(&c.tag);
-                }
-                bye.add_header("From", from);
-                bye.add_header("To", c.invite.header("From").unwrap_or(""));
-                bye.add_header("Call-ID", id);
-                bye.add_header("CSeq", format!("{} BYE", c.cseq + 1));
+                with_via(&mut bye, via);
                 bye.add_header("User-Agent", server.clone());
                 let (_, out) =
                     self.layer
@@ -2024,4 +1983,15 @@ fn rtp_timeouts(g: &crate::config::sip::SipGeneral) -> (u32, u32) {
             .unwrap_or(0)
     };
     (get("rtptimeout"), get("rtpholdtimeout"))
+}
+
+/// Put our Via on top of a request the dialog built.
+fn with_via(m: &mut Message, via: String) {
+    m.headers.insert(
+        0,
+        super::message::Header {
+            name: "Via".into(),
+            value: via,
+        },
+    );
 }

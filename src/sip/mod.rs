@@ -4,6 +4,7 @@
 //! sockets.
 
 pub mod core;
+pub mod dialog;
 pub mod digest;
 pub mod message;
 pub mod registrar;

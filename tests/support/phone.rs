@@ -179,10 +179,15 @@ impl Phone {
 
     /// The caller hangs up call `call` (answered with `ok`) to `to`: BYE, CSeq 3.
     pub fn bye(&self, ok: &Message, to: &str, call: &str) {
+        self.bye_cseq(ok, to, call, 3)
+    }
+
+    /// BYE with CSeq `cseq` (after re-INVITEs the dialog's numbers have moved on).
+    pub fn bye_cseq(&self, ok: &Message, to: &str, call: &str, cseq: u32) {
         let me = self.sock.local_addr().unwrap();
         self.send(&format!(
             "BYE sip:{to}@127.0.0.1:{p} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-{call}-bye;rport\r\nFrom: \"Ivan\" <sip:{u}@127.0.0.1:{p}>;tag={call}F\r\n\
-             To: {}\r\nCall-ID: {call}\r\nCSeq: 3 BYE\r\nContent-Length: 0\r\n\r\n",
+             To: {}\r\nCall-ID: {call}\r\nCSeq: {cseq} BYE\r\nContent-Length: 0\r\n\r\n",
             ok.header("To").unwrap(),
             p = self.port,
             u = self.user

@@ -239,6 +239,32 @@ impl Dialplan {
         dp
     }
 
+    /// A context a module creates (chan_sip's `regcontext`), empty unless it exists.
+    pub fn ensure_context(&mut self, name: &str, registrar: &str) {
+        if self.context(name).is_none() {
+            self.contexts.push(Context::new(name, registrar, None));
+        }
+    }
+
+    /// A one-priority extension a module adds at run time (chan_sip's regexten:
+    /// `1001 => 1,Noop(1001)`); the context is created if missing.
+    pub fn add_module_exten(&mut self, ctx: &str, exten: &str, app: &str, data: &str, reg: &str) {
+        self.ensure_context(ctx, reg);
+        let c = self.context_mut(ctx).expect("just made");
+        let _ = c.add(
+            exten,
+            None,
+            Priority {
+                priority: 1,
+                label: None,
+                app: app.into(),
+                data: data.into(),
+                span: None,
+                registrar: reg.to_string(),
+            },
+        );
+    }
+
     fn add_parking_lot(&mut self, lot: &ParkingLot) {
         let registrar = format!("res_parking/{}", lot.name);
         if self.context(&lot.context).is_none() {

@@ -19,6 +19,7 @@ pub mod db_delete;
 pub mod db_exists;
 pub mod db_keys;
 pub mod delete;
+pub mod devstate;
 pub mod dialplan_exists;
 pub mod env;
 pub mod eval;
@@ -99,6 +100,7 @@ pub static FUNCS: &[&Function] = &[
     &db_keys::FUNC,
     &db_keys::KEYCOUNT,
     &delete::FUNC,
+    &devstate::FUNC,
     &dialplan_exists::FUNC,
     &env::FUNC,
     &eval::FUNC,

@@ -73,7 +73,7 @@ impl Pbx {
     }
 
     pub fn with_db(config_path: PathBuf, config: ConfigSet, astdb: AstDb) -> Arc<Pbx> {
-        let compiled = Compiled::new(Arc::new(config.extensions.clone()));
+        let compiled = crate::sip::regexten::compile(&config.extensions, &config.sip.general, &[]);
         let mut globals = Vars::default();
         for (n, v) in &compiled.globals {
             globals.set(n, Some(v));
@@ -109,7 +109,8 @@ impl Pbx {
                 }
             }
         }
-        Arc::new(Pbx {
+        let restored: Vec<String> = sip.registrar.lock().unwrap().regs.keys().cloned().collect();
+        let pbx = Arc::new(Pbx {
             dialplan: RwLock::new(Arc::new(compiled)),
             globals: RwLock::new(globals),
             config: RwLock::new(Arc::new(config)),
@@ -128,7 +129,11 @@ impl Pbx {
             systemname,
             default_language,
             sip,
-        })
+        });
+        for peer in restored {
+            crate::sip::regexten::set(&pbx, &peer, true);
+        }
+        pbx
     }
 
     /// The dialplan in force. A channel keeps the one it started with until it ends.
@@ -154,7 +159,8 @@ impl Pbx {
                 .unwrap_or_else(|| "extensions.conf could not be loaded".into());
             return Err(why);
         }
-        let compiled = Compiled::new(Arc::new(dp.clone()));
+        let regs = self.sip.regextens.lock().unwrap().clone();
+        let compiled = crate::sip::regexten::compile(dp, &cfg.sip.general, &regs);
         let n = compiled.contexts.len();
         {
             // [globals] are set again from the file, as pbx_config does without
@@ -171,6 +177,15 @@ impl Pbx {
         *self.config.write().unwrap() = Arc::new(cfg);
         *self.last_reload.lock().unwrap() = (Instant::now(), SystemTime::now());
         Ok(n)
+    }
+
+    /// Build the dialplan in force again from the loaded extensions.conf and what modules
+    /// add at run time (chan_sip's regexten), keeping the globals.
+    pub fn rebuild_dialplan(&self) {
+        let cfg = self.config.read().unwrap().clone();
+        let regs = self.sip.regextens.lock().unwrap().clone();
+        let compiled = crate::sip::regexten::compile(&cfg.extensions, &cfg.sip.general, &regs);
+        *self.dialplan.write().unwrap() = Arc::new(compiled);
     }
 
     pub fn global(&self, name: &str) -> Option<String> {

@@ -10,9 +10,9 @@
 //! the hangup cause (chan_sip's `hangup_cause2sip`, `603 Declined` by default) or a BYE.
 //! An RTP port is reserved per call; the audio itself comes with the media work.
 
+use super::dialog::{Check, Dialog, Timer as DialogTimer};
 use super::message::{param, Message, StartLine, Uri};
 use super::registrar::response;
-use super::dialog::{Check, Dialog, Timer as DialogTimer};
 use super::transaction::{Key, Layer, Output, Transport, T1};
 use crate::channel::{pbx as pbxloop, Channel, ChannelHandle, ChannelState, Indication, Tech};
 use crate::logger::Level;
@@ -111,6 +111,8 @@ struct OutCall {
     abandoned: bool,
     /// When the INVITE (the latest, after a challenge) went out.
     sent: Instant,
+    /// Counted in the peer's ringing calls (device state) until answered or gone.
+    ringing: bool,
 }
 
 /// The `Tech` of a SIP channel: events to the core, by Call-ID.
@@ -299,6 +301,9 @@ impl Core {
     fn out_remove(&mut self, id: &str) -> Option<OutCall> {
         let o = self.out.remove(id)?;
         self.out_keys.remove(&o.key);
+        if o.ringing {
+            self.pbx.sip.set_ringing(&o.peer, false);
+        }
         self.dialog_end(id);
         self.pbx.sip.call_ended(&o.peer);
         Some(o)
@@ -996,6 +1001,7 @@ impl Core {
         let (key, outs) =
             self.layer
                 .request(inv.clone(), to, self.transport_to(to), Instant::now());
+        self.pbx.sip.set_ringing(&peer, true);
         self.out_keys.insert(key.clone(), call_id.clone());
         self.out.insert(
             call_id,
@@ -1013,6 +1019,7 @@ impl Core {
                 provisional: false,
                 abandoned: false,
                 sent: Instant::now(),
+                ringing: true,
             },
         );
         self.process(outs).await;
@@ -1082,6 +1089,10 @@ impl Core {
             }
             100 => {}
             200..=299 => {
+                if o.ringing {
+                    o.ringing = false;
+                    self.pbx.sip.set_ringing(&o.peer, false);
+                }
                 if o.state == State::Early {
                     o.state = State::Answered;
                     let _ = o.reply.send((o.idx, DialEvent::Answered));

@@ -116,7 +116,10 @@ impl Dialog {
             remote: invite.header("From").unwrap_or("").to_string(),
             remote_target,
             // RFC 3261 §12.1.1: the UAS keeps Record-Route in order.
-            route_set: invite.headers_named("Record-Route").map(str::to_string).collect(),
+            route_set: invite
+                .headers_named("Record-Route")
+                .map(str::to_string)
+                .collect(),
             local_cseq: INITIAL_CSEQ,
             remote_cseq: Some(cseq),
             invite_cseq: cseq,
@@ -191,11 +194,7 @@ impl Dialog {
         }
         match code {
             200..=299 => self.state = State::Confirmed,
-            300.. => {
-                if self.state == State::Early {
-                    self.state = State::Terminated;
-                }
-            }
+            300.. if self.state == State::Early => self.state = State::Terminated,
             _ => {}
         }
     }
@@ -372,7 +371,8 @@ mod tests {
     #[test]
     fn uas_without_contact_targets_the_source() {
         let mut inv = invite();
-        inv.headers.retain(|h| !h.name.eq_ignore_ascii_case("Contact"));
+        inv.headers
+            .retain(|h| !h.name.eq_ignore_ascii_case("Contact"));
         let d = Dialog::uas(&inv, "t", src());
         assert_eq!(d.remote_target, "sip:10.0.0.2:5062");
     }

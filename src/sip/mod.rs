@@ -4,9 +4,11 @@
 //! sockets.
 
 pub mod core;
+pub mod devstate;
 pub mod dialog;
 pub mod digest;
 pub mod message;
+pub mod regexten;
 pub mod registrar;
 pub mod sdp;
 pub mod settings;

@@ -325,6 +325,22 @@ pub fn peer(pbx: &Pbx, sip: &SipConf, name: &str) -> String {
         reg.as_ref().map(|r| r.useragent.as_str()).unwrap_or(""),
         reg.as_ref().map(|r| r.contact.as_str()).unwrap_or(""),
     );
+    // Lines chan_sip prints only when they apply.
+    if let Some(b) = p.busylevel.as_ref().filter(|b| b.value > 0) {
+        o = o.replacen(
+            "  Max forwards : 0\n",
+            &format!("  Max forwards : 0\n  Busy level   : {}\n", b.value),
+            1,
+        );
+    }
+    if crate::sip::regexten::regcontext(g).is_some() {
+        let regexten = p.regexten.as_ref().map(|r| r.value.as_str()).unwrap_or("");
+        o = o.replacen(
+            "  Def. Username:",
+            &format!("  Reg. exten   : {regexten}\n  Def. Username:"),
+            1,
+        );
+    }
     o
 }
 

@@ -111,9 +111,11 @@ pub fn non_invite_response(pbx: &Pbx, msg: &Message, src: SocketAddr, method: &s
                     Event::Log(level, text) => crate::logger::log(level, "chan_sip.c", &text),
                     Event::Registered(r) => {
                         pbx.astdb.put("SIP/Registry", &r.peer, &r.to_db());
+                        super::regexten::set(pbx, &r.peer, true);
                     }
                     Event::Unregistered(p) => {
                         pbx.astdb.del("SIP/Registry", &p);
+                        super::regexten::set(pbx, &p, false);
                     }
                 }
             }
@@ -175,6 +177,7 @@ pub async fn run_udp(pbx: Arc<Pbx>, addr: SocketAddr) -> std::io::Result<()> {
                 };
                 for p in gone {
                     pbx.astdb.del("SIP/Registry", &p);
+                    super::regexten::set(&pbx, &p, false);
                 }
             }
         });
@@ -220,6 +223,10 @@ pub struct SipState {
     pub debug_any: std::sync::atomic::AtomicBool,
     /// Calls in use per peer (`call-limit`), in and out.
     pub inuse: Mutex<HashMap<String, u32>>,
+    /// Outgoing calls ringing per peer (chan_sip's `ringing` counter, for device state).
+    pub ringing: Mutex<HashMap<String, u32>>,
+    /// chan_sip's regexten extensions in force: (context, extension, peer).
+    pub regextens: Mutex<Vec<(String, String, String)>>,
 }
 
 /// One row of `sip show channels`.
@@ -286,6 +293,22 @@ impl SipState {
             }
         }
     }
+    /// A call to `peer` starts (`true`) or stops (`false`) ringing.
+    pub fn set_ringing(&self, peer: &str, on: bool) {
+        let mut m = self.ringing.lock().unwrap();
+        if on {
+            *m.entry(peer.to_string()).or_insert(0) += 1;
+        } else if let Some(n) = m.get_mut(peer) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                m.remove(peer);
+            }
+        }
+    }
+    /// Outgoing calls to `peer` ringing now.
+    pub fn ringing_of(&self, peer: &str) -> u32 {
+        self.ringing.lock().unwrap().get(peer).copied().unwrap_or(0)
+    }
     /// Calls in progress to or from `peer`.
     pub fn calls_of(&self, peer: &str) -> u32 {
         self.inuse.lock().unwrap().get(peer).copied().unwrap_or(0)
@@ -315,6 +338,8 @@ impl SipState {
             debug: Mutex::new(SipDebug::Off),
             debug_any: std::sync::atomic::AtomicBool::new(false),
             inuse: Mutex::new(HashMap::new()),
+            regextens: Mutex::new(Vec::new()),
+            ringing: Mutex::new(HashMap::new()),
         }
     }
 }

@@ -22,6 +22,8 @@ pub struct Phone {
     pub rtp: Option<UdpSocket>,
     /// The bodies of the INVITEs the callee thread received (zvezda's offers).
     pub offers: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// REGISTERs sent so far (each uses the next CSeq pair).
+    pub regs: std::sync::atomic::AtomicU32,
 }
 
 /// An SDP for a phone whose audio is at 127.0.0.1:`rtp_port`, offering `pts` (0, 8) and
@@ -61,6 +63,7 @@ impl Phone {
             user: "1001".into(),
             rtp: None,
             offers: Default::default(),
+            regs: Default::default(),
         }
     }
 
@@ -218,12 +221,17 @@ impl Phone {
 impl Phone {
     /// REGISTER as `user` (password `pass`) from this phone's socket: 401, then 200.
     pub fn register(&self, user: &str, pass: &str) -> Message {
+        self.register_expires(user, pass, 3600)
+    }
+
+    /// REGISTER with `Expires: expires` (0 unregisters), answering the challenge.
+    pub fn register_expires(&self, user: &str, pass: &str, expires: u32) -> Message {
         let me = self.sock.local_addr().unwrap();
         let port = self.port;
         let reg = |cseq: u32, auth: Option<String>| {
             let mut m = format!(
                 "REGISTER sip:127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-r{user}{cseq};rport\r\nFrom: <sip:{user}@127.0.0.1:{port}>;tag=r\r\n\
-                 To: <sip:{user}@127.0.0.1:{port}>\r\nCall-ID: reg-{user}-{me}\r\nCSeq: {cseq} REGISTER\r\nContact: <sip:{user}@{me}>\r\nExpires: 3600\r\n"
+                 To: <sip:{user}@127.0.0.1:{port}>\r\nCall-ID: reg-{user}-{me}\r\nCSeq: {cseq} REGISTER\r\nContact: <sip:{user}@{me}>\r\nExpires: {expires}\r\n"
             );
             if let Some(a) = auth {
                 m.push_str(&format!("Authorization: {a}\r\n"));
@@ -232,9 +240,11 @@ impl Phone {
             self.send(&m);
             self.recv()
         };
-        let c = reg(1, None);
+        // A fresh CSeq pair each time (the registrar's dialog remembers the last one).
+        let n = 1 + 2 * self.regs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let c = reg(n, None);
         let uri = format!("sip:127.0.0.1:{port}");
-        reg(2, Some(digest_answer(&c, user, pass, "REGISTER", &uri)))
+        reg(n + 1, Some(digest_answer(&c, user, pass, "REGISTER", &uri)))
     }
 
     /// A callee on another thread: every INVITE gets `codes` in order (e.g. `[180, 200]`,

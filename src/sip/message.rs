@@ -16,7 +16,8 @@ pub enum StartLine {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Header {
-    pub name: String,
+    /// Canonical (`Call-ID`): a static string for the names in [`NAMES`], no allocation.
+    pub name: std::borrow::Cow<'static, str>,
     pub value: String,
 }
 
@@ -84,12 +85,23 @@ const NAMES: &[(&str, &str)] = &[
 
 /// The canonical name of a header (`v` → `Via`, `call-id` → `Call-ID`).
 pub fn canonical(name: &str) -> String {
-    let lower = name.to_ascii_lowercase();
+    known(name).unwrap_or(name).to_string()
+}
+
+/// The canonical spelling of a header name this module knows, without allocating.
+fn known(name: &str) -> Option<&'static str> {
     NAMES
         .iter()
-        .find(|(k, _)| *k == lower)
-        .map(|(_, v)| v.to_string())
-        .unwrap_or_else(|| name.to_string())
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| *v)
+}
+
+/// The canonical name as kept in a [`Header`]: static for known names.
+fn canonical_cow(name: &str) -> std::borrow::Cow<'static, str> {
+    match known(name) {
+        Some(k) => std::borrow::Cow::Borrowed(k),
+        None => std::borrow::Cow::Owned(name.to_string()),
+    }
 }
 
 /// Headers whose comma-joined values are separate header fields (RFC 3261 §7.3.1).
@@ -189,22 +201,33 @@ impl Message {
 
     fn parse_head(b: &[u8], hend: usize) -> Result<(Message, Option<usize>), ParseError> {
         let text = String::from_utf8_lossy(&b[..hend]);
-        let mut lines: Vec<String> = Vec::new();
-        for raw in text.split('\n') {
-            let l = raw.strip_suffix('\r').unwrap_or(raw);
-            if (l.starts_with(' ') || l.starts_with('\t')) && !lines.is_empty() {
-                // A folded line continues the previous header.
-                let last = lines.last_mut().unwrap();
-                last.push(' ');
-                last.push_str(l.trim());
-            } else {
-                lines.push(l.to_string());
+        // Lines as slices of the text; folded lines (rare) are joined into owned ones.
+        let folded = text.contains("\n ") || text.contains("\n\t");
+        let mut owned: Vec<String> = Vec::new();
+        if folded {
+            for raw in text.split('\n') {
+                let l = raw.strip_suffix('\r').unwrap_or(raw);
+                if (l.starts_with(' ') || l.starts_with('\t')) && !owned.is_empty() {
+                    // A folded line continues the previous header.
+                    let last = owned.last_mut().unwrap();
+                    last.push(' ');
+                    last.push_str(l.trim());
+                } else {
+                    owned.push(l.to_string());
+                }
             }
         }
-        let mut it = lines.into_iter();
+        let mut it: Box<dyn Iterator<Item = &str>> = if folded {
+            Box::new(owned.iter().map(String::as_str))
+        } else {
+            Box::new(
+                text.split('\n')
+                    .map(|raw| raw.strip_suffix('\r').unwrap_or(raw)),
+            )
+        };
         let first = it.next().unwrap_or_default();
         let start = parse_start(first.trim())?;
-        let mut headers = Vec::new();
+        let mut headers = Vec::with_capacity(16);
         let mut clen = None;
         for l in it {
             if l.trim().is_empty() {
@@ -213,7 +236,7 @@ impl Message {
             let Some((n, v)) = l.split_once(':') else {
                 return Err(ParseError(format!("header line without ':': {l}")));
             };
-            let name = canonical(n.trim());
+            let name = canonical_cow(n.trim());
             if name.is_empty() || name.contains(' ') {
                 return Err(ParseError(format!("bad header name: {n}")));
             }
@@ -247,16 +270,16 @@ impl Message {
 
     /// The first value of a header (canonical or compact name, any case).
     pub fn header(&self, name: &str) -> Option<&str> {
-        let n = canonical(name);
+        let n = known(name).unwrap_or(name);
         self.headers
             .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(&n))
+            .find(|h| h.name.eq_ignore_ascii_case(n))
             .map(|h| h.value.as_str())
     }
 
     /// Every value of a header, in order.
     pub fn headers_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> + 'a {
-        let n = canonical(name);
+        let n = canonical_cow(name);
         self.headers
             .iter()
             .filter(move |h| h.name.eq_ignore_ascii_case(&n))
@@ -265,7 +288,7 @@ impl Message {
 
     /// Replace every value of a header by one.
     pub fn set_header(&mut self, name: &str, value: impl Into<String>) {
-        let n = canonical(name);
+        let n = canonical_cow(name);
         let value = value.into();
         match self
             .headers
@@ -289,7 +312,7 @@ impl Message {
 
     pub fn add_header(&mut self, name: &str, value: impl Into<String>) {
         self.headers.push(Header {
-            name: canonical(name),
+            name: canonical_cow(name),
             value: value.into(),
         });
     }

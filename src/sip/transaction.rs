@@ -878,9 +878,9 @@ fn build_ack(invite: &Message, resp: &Message) -> Message {
         StartLine::Response { .. } => String::new(),
     };
     let mut headers = Vec::with_capacity(8);
-    let mut h = |name: &str, value: &str| {
+    let mut h = |name: &'static str, value: &str| {
         headers.push(Header {
-            name: name.to_string(),
+            name: name.into(),
             value: value.to_string(),
         })
     };

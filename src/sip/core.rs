@@ -1292,11 +1292,11 @@ impl Core {
                     } else {
                         "UDP"
                     },
-                    String::from_utf8_lossy(&bytes)
+                    String::from_utf8_lossy(bytes)
                 ),
             );
         }
-        let Ok((msg, _)) = Message::parse(&bytes, false) else {
+        let Ok((msg, _)) = Message::parse(bytes, false) else {
             return;
         };
         if self

@@ -1297,6 +1297,12 @@ impl Core {
             );
         }
         let Ok((msg, _)) = Message::parse(bytes, false) else {
+            // Unreadable: answered 400/505 when the headers allow it, else dropped.
+            if let Some((head, code, reason)) = super::validate::unparsable(bytes) {
+                let server = self.server();
+                self.send(&response(&head, code, reason, None, src, &server), src)
+                    .await;
+            }
             return;
         };
         if self
@@ -1323,6 +1329,12 @@ impl Core {
             if super::transport::lacks_mandatory(&msg) {
                 let server = self.server();
                 self.send(&response(&msg, 400, "Bad Request", None, src, &server), src)
+                    .await;
+                return;
+            }
+            if let Some((code, reason)) = super::validate::check(&msg) {
+                let server = self.server();
+                self.send(&response(&msg, code, reason, None, src, &server), src)
                     .await;
                 return;
             }

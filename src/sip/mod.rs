@@ -15,3 +15,4 @@ pub mod settings;
 pub mod show;
 pub mod transaction;
 pub mod transport;
+pub mod validate;

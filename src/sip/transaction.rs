@@ -77,8 +77,9 @@ const COOKIE: &str = "z9hG4bK";
 /// The text (not something to parse, but stable) is:
 /// - client: `"{branch} {method}"`, the top Via branch and the request method; responses
 ///   match by their top Via branch and CSeq method (§17.1.3).
-/// - server, RFC 3261 branch (starts with `z9hG4bK`): `"{branch} {method} {sent-by}"`, with
-///   the sent-by of the top Via in lower case without spaces, and the method of an ACK read
+/// - server, RFC 3261 branch (starts with `z9hG4bK`): `"{branch} {method} {sent-by}
+///   {Call-ID}"`, with the sent-by of the top Via in lower case without spaces (the Call-ID,
+///   which every retransmission repeats, keeps requests reusing a branch apart), and the method of an ACK read
 ///   as INVITE so that the ACK for a non-2xx final finds its INVITE transaction (§17.2.3).
 ///   CANCEL keeps its own method, so it is a transaction of its own next to the INVITE it
 ///   cancels (find that one with [`Layer::cancel_target`]).
@@ -833,6 +834,10 @@ fn server_key(msg: &Message, method: Option<&str>, out: &mut String) -> bool {
             out.push_str(m);
             out.push(' ');
             push_sent_by(via, out);
+            // The Call-ID too: a retransmission repeats it, and two different requests that
+            // happen to reuse a branch (broken UAs; RFC 4475's messages) stay apart.
+            out.push(' ');
+            out.push_str(first(msg, "Call-ID").unwrap_or(""));
         }
         _ => {
             let cseq = first(msg, "CSeq")
@@ -1501,7 +1506,15 @@ mod tests {
             "INVITE",
         );
         assert!(l.on_message(a2, peer(), Transport::Udp, t0).is_empty());
-        assert_eq!(&*ka, "z9hG4bK-same INVITE 192.0.2.10:5060");
+        assert_eq!(
+            &*ka,
+            "z9hG4bK-same INVITE 192.0.2.10:5060 call-1@192.0.2.10"
+        );
+        // Another request reusing the branch (another Call-ID) is no retransmission.
+        let mut d = request("INVITE", "z9hG4bK-same");
+        d.set_header("Call-ID", "call-2@192.0.2.10");
+        let kd = the_request_key(&l.on_message(d, peer(), Transport::Udp, t0));
+        assert!(kd != ka);
     }
 
     #[test]

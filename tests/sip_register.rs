@@ -311,18 +311,22 @@ fn register_over_tcp_with_two_messages_in_one_segment() {
     let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).expect("TCP listener");
     c.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
     let me = c.local_addr().unwrap();
-    let msg = |cseq: u32| {
+    let msg = |cseq: u32, body: &str| {
         format!(
             "OPTIONS sip:127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/TCP {me};branch=z9hG4bK-t{cseq}\r\nFrom: <sip:1001@h>;tag=a\r\n\
-             To: <sip:127.0.0.1>\r\nCall-ID: tcp-1\r\nCSeq: {cseq} OPTIONS\r\nContent-Length: 0\r\n\r\n"
+             To: <sip:127.0.0.1>\r\nCall-ID: tcp-1\r\nCSeq: {cseq} OPTIONS\r\nContent-Type: text/plain\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
         )
     };
-    // Two requests in one write, the second split across two writes.
-    let both = format!("{}{}", msg(1), msg(2));
-    let (a, b) = both.split_at(both.len() - 20);
-    c.write_all(a.as_bytes()).unwrap();
-    std::thread::sleep(Duration::from_millis(100));
-    c.write_all(b.as_bytes()).unwrap();
+    // Two requests in one write, the second split across three writes: the last cut falls
+    // in its body, which Content-Length says is still coming.
+    let both = format!("{}{}", msg(1, ""), msg(2, "hello world!"));
+    let n = both.len();
+    for part in [&both[..n - 20], &both[n - 20..n - 5], &both[n - 5..]] {
+        c.write_all(part.as_bytes()).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];
     while got.windows(12).filter(|w| w == b"SIP/2.0 200 ").count() < 2 {

@@ -187,6 +187,8 @@ impl Message {
         let avail = b.len() - bstart;
         let take = match clen {
             Some(n) if n <= avail => n,
+            // On a stream the rest of the body is still on its way.
+            Some(_) if stream => return Err(ParseError("incomplete".into())),
             Some(n) => {
                 return Err(ParseError(format!(
                     "Content-Length {n} but only {avail} bytes of body"
@@ -573,7 +575,11 @@ mod tests {
         let (m, used) = Message::parse(two.as_bytes(), true).unwrap();
         assert_eq!(m.body, b"abc");
         assert_eq!(used, one.len());
-        assert!(Message::parse(&two.as_bytes()[..one.len() - 1], true).is_err());
+        // A body cut short is not an error on a stream: the rest is still coming.
+        let cut = Message::parse(&two.as_bytes()[..one.len() - 1], true);
+        assert_eq!(cut.err().map(|e| e.0).as_deref(), Some("incomplete"));
+        // In a datagram it is.
+        assert!(Message::parse(&two.as_bytes()[..one.len() - 1], false).is_err());
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The two-party bridge (Asterisk's `simple_bridge`/basic bridge): packets from one leg go
 //! to the other as they arrive, unchanged when both legs use the same codec, transcoded
 //! (A-law <-> µ-law, a table lookup per byte) when they do not; RFC 4733 events pass through
-//! with the other leg's payload type and timeline. Buffers are the streams' own: nothing is
-//! allocated per packet unless a recording listens.
+//! with the other leg's payload type and timeline, or are converted when the other leg's
+//! dtmfmode is info or inband (and INFO digits go on as that leg sends digits). Buffers are
+//! the streams' own: nothing is allocated per packet unless a recording listens.
 //!
 //! A DTMF digit that ends on either side is reported to the caller of [`relay`] (the Dial
 //! application), which decides whether it is a feature code (features.conf).
@@ -51,10 +52,23 @@ fn pass(p: Packet, from: &mut RtpStream, to: &mut RtpStream, hold_dtmf: bool) ->
             None
         }
         Packet::Event { marker, timestamp } => {
-            if !hold_dtmf {
+            let events = to.takes_events();
+            if !hold_dtmf && events {
                 to.relay_event(marker, timestamp, from.payload());
             }
-            from.event_digit(timestamp).map(Input::Dtmf)
+            let end = from.event_end(timestamp);
+            if let Some((d, ms)) = end.filter(|_| !hold_dtmf && !events) {
+                // The other leg's dtmfmode is info or inband: the digit goes its way.
+                to.queue_digit(d, ms);
+            }
+            end.map(|(d, _)| Input::Dtmf(d))
+        }
+        Packet::Ctl(Input::Dtmf(d)) => {
+            // A digit from a SIP INFO: to the other leg in its dtmfmode.
+            if !hold_dtmf {
+                to.queue_digit(d, 100);
+            }
+            Some(Input::Dtmf(d))
         }
         Packet::Ctl(i) => Some(i),
         Packet::Other => None,

@@ -44,6 +44,14 @@ pub enum CoreEvent {
     },
     /// Dial gives up on (CANCEL) or ends (BYE) an outgoing call.
     DialHangup(String),
+    /// Send a DTMF digit (ms long) as a SIP INFO in the dialog (`dtmfmode=info`), as
+    /// chan_sip's transmit_info_with_digit; `short`: `application/dtmf` (shortinfo).
+    InfoDtmf {
+        call_id: String,
+        digit: char,
+        ms: u32,
+        short: bool,
+    },
 }
 
 /// What an outgoing call reports to Dial.
@@ -111,6 +119,8 @@ struct OutCall {
     abandoned: bool,
     /// When the INVITE (the latest, after a challenge) went out.
     sent: Instant,
+    /// The CSeq of our last in-dialog request (INFO) after the INVITE (0: none yet).
+    cseq: u32,
 }
 
 /// The `Tech` of a SIP channel: events to the core, by Call-ID.
@@ -281,6 +291,8 @@ impl Core {
                 hold: false,
                 last: last.to_string(),
                 peer: peer.to_string(),
+                started: std::time::Instant::now(),
+                stats: None,
             },
         );
     }
@@ -585,6 +597,12 @@ impl Core {
                     .await
             }
             CoreEvent::DialHangup(id) => self.dial_hangup(&id).await,
+            CoreEvent::InfoDtmf {
+                call_id,
+                digit,
+                ms,
+                short,
+            } => self.info_dtmf(&call_id, digit, ms, short).await,
         }
     }
 
@@ -976,7 +994,7 @@ impl Core {
         inv.add_header("Content-Type", "application/sdp");
         self.dialog_begin(&call_id, to.ip(), &peer, &allowed, "Init: INVITE", &peer);
         let _ = reply.send((idx, DialEvent::Created(call_id.clone(), name.clone())));
-        let media = rtp.map(|sock| {
+        let media = rtp.map(|(sock, rtcp)| {
             let (mut stream, ctl) = crate::channel::media::RtpStream::new(
                 sock,
                 None,
@@ -989,6 +1007,8 @@ impl Core {
             );
             let (rt, hold) = rtp_timeouts(&cfg.sip.general);
             stream.set_rtp_timeouts(rt, hold, &name, None);
+            let stats = self.media_extras(&mut stream, rtcp, &cfg, &call_id, Some(&peer));
+            self.dialog_stats(&call_id, stats);
             let _ = reply.send((idx, DialEvent::Stream(Box::new(stream))));
             ctl
         });
@@ -1013,6 +1033,7 @@ impl Core {
                 provisional: false,
                 abandoned: false,
                 sent: Instant::now(),
+                cseq: 0,
             },
         );
         self.process(outs).await;
@@ -1194,6 +1215,112 @@ impl Core {
         self.send(&ack, to).await;
     }
 
+    /// A digit as an in-dialog INFO (chan_sip's transmit_info_with_digit/add_digit), on an
+    /// answered call either way.
+    async fn info_dtmf(&mut self, id: &str, digit: char, ms: u32, short: bool) {
+        let (ctype, body) = if short {
+            let event = crate::media::dtmf::digit_to_event(digit).unwrap_or(0);
+            ("application/dtmf", format!("{event}\r\n"))
+        } else {
+            (
+                "application/dtmf-relay",
+                format!("Signal={digit}\r\nDuration={ms}\r\n"),
+            )
+        };
+        let server = self.server();
+        let (uri, from, to_hdr, cseq, dest) = if let Some(c) = self.calls.get_mut(id) {
+            if c.state != State::Answered {
+                return;
+            }
+            let uri = c
+                .invite
+                .header("Contact")
+                .and_then(Uri::parse)
+                .map(|u| u.to_string())
+                .unwrap_or_else(|| format!("sip:{}", c.src));
+            let mut from = c.invite.header("To").unwrap_or("").to_string();
+            if param(&from, "tag").is_none() {
+                from.push_str(";tag=");
+                from.push_str(&c.tag);
+            }
+            c.cseq += 1;
+            let to_hdr = c.invite.header("From").unwrap_or("").to_string();
+            (uri, from, to_hdr, c.cseq, c.src)
+        } else if let Some(o) = self.out.get_mut(id) {
+            if o.state != State::Answered {
+                return;
+            }
+            o.cseq = o.invite.cseq().map(|c| c.0).unwrap_or(102).max(o.cseq) + 1;
+            let from = o.invite.header("From").unwrap_or("").to_string();
+            (
+                o.target.clone(),
+                from,
+                o.remote_to.clone().unwrap_or_default(),
+                o.cseq,
+                o.to,
+            )
+        } else {
+            return;
+        };
+        let mut req = Message {
+            start: StartLine::Request {
+                method: "INFO".into(),
+                uri,
+            },
+            headers: Vec::new(),
+            body: body.into_bytes(),
+        };
+        let via = self.via(dest);
+        req.add_header("Via", via);
+        req.add_header("Max-Forwards", "70");
+        req.add_header("From", from);
+        req.add_header("To", to_hdr);
+        req.add_header("Call-ID", id);
+        req.add_header("CSeq", format!("{cseq} INFO"));
+        req.add_header("User-Agent", server);
+        req.add_header("Content-Type", ctype);
+        self.pbx.sip.dialog_last(id, "Tx", "INFO");
+        let (_, outs) = self
+            .layer
+            .request(req, dest, self.transport_to(dest), Instant::now());
+        self.process(outs).await;
+    }
+
+    /// A stream's RTCP and INFO digits; returns the figures for `sip show channelstats`.
+    fn media_extras(
+        &self,
+        stream: &mut crate::channel::media::RtpStream,
+        rtcp: Option<std::net::UdpSocket>,
+        cfg: &crate::config::ConfigSet,
+        call_id: &str,
+        peer: Option<&str>,
+    ) -> Arc<std::sync::Mutex<crate::media::rtp::RtcpStats>> {
+        if let Some(sock) = rtcp {
+            let interval =
+                crate::media::rtp::rtcp_interval(cfg.rtp.as_ref().and_then(|r| r.rtcpinterval()));
+            stream.set_rtcp(sock, interval);
+        }
+        let tx = self.tx.clone();
+        let id = call_id.to_string();
+        let short = peer.is_some_and(|p| dtmf_shortinfo(cfg, p));
+        stream.set_info_sender(Box::new(move |digit, ms| {
+            let _ = tx.send(CoreEvent::InfoDtmf {
+                call_id: id.clone(),
+                digit,
+                ms,
+                short,
+            });
+        }));
+        stream.stats_handle()
+    }
+
+    /// The stream figures a `sip show channelstats` row shows.
+    fn dialog_stats(&self, id: &str, stats: Arc<std::sync::Mutex<crate::media::rtp::RtcpStats>>) {
+        if let Some(d) = self.pbx.sip.dialogs.lock().unwrap().get_mut(id) {
+            d.stats = Some(stats);
+        }
+    }
+
     async fn dial_hangup(&mut self, id: &str) {
         if let Some(o) = self.out.get_mut(id) {
             if o.state == State::Early && !o.provisional {
@@ -1241,7 +1368,7 @@ impl Core {
                 req.add_header("From", o.invite.header("From").unwrap_or(""));
                 req.add_header("To", o.remote_to.clone().unwrap_or_default());
                 req.add_header("Call-ID", id);
-                let n = o.invite.cseq().map(|c| c.0).unwrap_or(102) + 1;
+                let n = o.invite.cseq().map(|c| c.0).unwrap_or(102).max(o.cseq) + 1;
                 req.add_header("CSeq", format!("{n} BYE"));
             }
             State::Ended => return,
@@ -1768,7 +1895,8 @@ impl Core {
         // The audio: the reserved socket, sending where the offer says (or, with
         // `nat=comedia`, where the caller's audio comes from).
         let comedia = peer.map(|p| p.nat(g).comedia).unwrap_or(g.nat().comedia);
-        let media = rtp.map(|sock| {
+        let mut stats = None;
+        let media = rtp.map(|(sock, rtcp)| {
             let remote = offer.as_ref().and_then(|o| remote_of(o).remote_addr());
             let dmode = peer
                 .map(|p| dtmf_mode_of(&cfg, &p.name.value))
@@ -1783,6 +1911,13 @@ impl Core {
             );
             let (rt, hold) = rtp_timeouts(g);
             stream.set_rtp_timeouts(rt, hold, &chan.name, Some(chan.handle.clone()));
+            stats = Some(self.media_extras(
+                &mut stream,
+                rtcp,
+                &cfg,
+                &call_id,
+                peer.map(|p| p.name.value.as_str()),
+            ));
             chan.media = Some(Box::new(stream));
             ctl
         });
@@ -1830,6 +1965,9 @@ impl Core {
             "Rx: INVITE",
             if guest { "<guest>" } else { &peer_name },
         );
+        if let Some(st) = stats {
+            self.dialog_stats(&call_id, st);
+        }
         let pbx = self.pbx.clone();
         tokio::spawn(async move {
             crate::verb!(2, "Using SIP RTP CoS mark 5");
@@ -1948,8 +2086,18 @@ impl Core {
     }
 }
 
-/// Bind an even RTP port in rtp.conf's range (the socket is kept for the call).
-fn reserve_rtp(cfg: &crate::config::ConfigSet, ip: IpAddr) -> (Option<std::net::UdpSocket>, u16) {
+/// Bind an even RTP port in rtp.conf's range and RTCP on the port above, as
+/// res_rtp_asterisk picks them (`rtp_port_candidates`: a random even port, then the next
+/// ones, wrapping); a port whose neighbour is taken is passed over. When no pair is free, an
+/// RTP port alone (no RTCP). The sockets are kept for the call.
+#[allow(clippy::type_complexity)]
+fn reserve_rtp(
+    cfg: &crate::config::ConfigSet,
+    ip: IpAddr,
+) -> (
+    Option<(std::net::UdpSocket, Option<std::net::UdpSocket>)>,
+    u16,
+) {
     let (start, end) = cfg
         .rtp
         .as_ref()
@@ -1959,18 +2107,35 @@ fn reserve_rtp(cfg: &crate::config::ConfigSet, ip: IpAddr) -> (Option<std::net::
         start.clamp(1024, 65534) as u16,
         end.clamp(1024, 65534) as u16,
     );
-    let span = u32::from(end.saturating_sub(start)).max(2);
     let seed = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
+        .map(|d| d.subsec_nanos() ^ (d.as_secs() as u32).wrapping_mul(2_654_435_761))
         .unwrap_or(0);
-    for i in 0..64u32 {
-        let port = start + (((seed / 2 + i * 7919) % (span / 2)) * 2) as u16;
-        if let Ok(s) = std::net::UdpSocket::bind((ip, port)) {
-            return (Some(s), port);
+    let mut lone = None;
+    for port in crate::media::rtp::rtp_port_candidates(start, end, seed) {
+        let Ok(s) = std::net::UdpSocket::bind((ip, port)) else {
+            continue;
+        };
+        match std::net::UdpSocket::bind((ip, port + 1)) {
+            Ok(c) => return (Some((s, Some(c))), port),
+            Err(_) if lone.is_none() => lone = Some((s, port)),
+            Err(_) => {}
         }
     }
-    (None, 0)
+    match lone {
+        Some((s, port)) => (Some((s, None)), port),
+        None => (None, 0),
+    }
+}
+
+/// A peer's `dtmfmode` is `shortinfo` (INFO digits as `application/dtmf`).
+fn dtmf_shortinfo(cfg: &crate::config::ConfigSet, peer: &str) -> bool {
+    let g = &cfg.sip.general;
+    cfg.sip
+        .peer(peer)
+        .and_then(|p| p.common.dtmfmode.as_ref())
+        .or(g.common.dtmfmode.as_ref())
+        .is_some_and(|d| d.value == crate::config::sip::DtmfMode::ShortInfo)
 }
 
 /// The codec of a G.711 payload type (A-law 8, µ-law 0).

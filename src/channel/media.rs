@@ -206,7 +206,8 @@ pub struct RtpStream {
     last_rx: std::time::Instant,
     /// (rtptimeout, rtpholdtimeout) in seconds, 0 = off.
     rtp_timeouts: (u32, u32),
-    /// The RTP timeout's timer (made when first needed).
+    /// The stream's one timer (made when first needed): the rtptimeout check, the next RTCP
+    /// report or the next step of a digit being sent, whichever comes first.
     rtp_timer: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
     /// The channel this stream belongs to, hung up on an RTP timeout.
     owner_name: String,
@@ -362,9 +363,12 @@ impl RtpStream {
         let now_ms = self.now_ms();
         let Some(r) = self.rtcp.as_mut() else { return };
         let mut out = [0u8; 512];
+        let now = rtp::RtcpTime {
+            ms: now_ms,
+            ntp: ntp_now(),
+        };
         let Ok(n) = r.session.report(
-            now_ms,
-            ntp_now(),
+            now,
             &self.sender,
             &mut self.receiver,
             &r.cname,
@@ -383,7 +387,11 @@ impl RtpStream {
         let our = self.sender.ssrc;
         let Some(r) = self.rtcp.as_mut() else { return };
         let buf = if muxed { &self.rx[..n] } else { &r.buf[..n] };
-        r.session.on_rtcp(buf, now_ms, ntp_now(), our);
+        let now = rtp::RtcpTime {
+            ms: now_ms,
+            ntp: ntp_now(),
+        };
+        r.session.on_rtcp(buf, now, our);
         if self.sym.symmetric && !muxed {
             r.learned = Some(from);
         }
@@ -856,6 +864,10 @@ impl RtpStream {
     /// Send linear audio (any number of samples; one packet).
     pub fn write(&mut self, samples: &[i16]) {
         self.set_bridged(false);
+        if self.digit_now.is_some() {
+            // A digit of ours has the stream.
+            return;
+        }
         if !self.taps.is_empty() {
             self.tap(Dir::Write, samples.to_vec());
         }

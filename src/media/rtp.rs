@@ -934,6 +934,14 @@ pub fn ntp_from_unix(since_epoch: std::time::Duration) -> u64 {
     (secs << 32) | frac
 }
 
+/// A moment as RTCP needs it: milliseconds on the caller's steady clock (for intervals and
+/// DLSR) and the wall clock as NTP (for SRs and round trips).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RtcpTime {
+    pub ms: u64,
+    pub ntp: u64,
+}
+
 /// What is known of a stream's quality: what we measured of the audio we receive and what
 /// the far end's reports say of the audio we send. `sip show channelstats` prints it.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -1019,18 +1027,18 @@ impl RtcpSession {
         s.tx_packets = sender.counts().0;
     }
 
-    /// Write the compound report due at `now_ms` (`ntp`: the wall clock as NTP) into `out`
-    /// and schedule the next one; with `bye`, a BYE ends the compound (the stream is over).
+    /// Write the compound report due `now` into `out` and schedule the next one; with `bye`,
+    /// a BYE ends the compound (the stream is over).
     pub fn report(
         &mut self,
-        now_ms: u64,
-        ntp: u64,
+        now: RtcpTime,
         sender: &RtpSender,
         receiver: &mut RtpReceiver,
         cname: &str,
         bye: bool,
         out: &mut [u8],
     ) -> Result<usize, RtpError> {
+        let (now_ms, ntp) = (now.ms, now.ntp);
         let (packets, octets) = sender.counts();
         let (lsr, dlsr) = match self.their_sr_at {
             Some(at) => (
@@ -1074,11 +1082,12 @@ impl RtcpSession {
         Ok(n)
     }
 
-    /// Read a compound RTCP datagram from the far end, arrived at `now_ms` / `ntp`: its SR's
+    /// Read a compound RTCP datagram from the far end, arrived `now`: its SR's
     /// time (for our next LSR/DLSR), the report block about our source `our_ssrc` (loss,
     /// jitter, round trip). Returns the reports (SR/RR) it carried; malformed input is
     /// ignored from the first bad packet on.
-    pub fn on_rtcp(&mut self, buf: &[u8], now_ms: u64, ntp: u64, our_ssrc: u32) -> u32 {
+    pub fn on_rtcp(&mut self, buf: &[u8], now: RtcpTime, our_ssrc: u32) -> u32 {
+        let (now_ms, ntp) = (now.ms, now.ntp);
         let mut reports = 0;
         for p in parse_rtcp(buf) {
             let Ok(p) = p else { break };
@@ -1439,6 +1448,10 @@ mod tests {
         );
     }
 
+    fn t(ms: u64, ntp: u64) -> RtcpTime {
+        RtcpTime { ms, ntp }
+    }
+
     #[test]
     fn rtcp_session_reports_and_reads_reports() {
         let mut sess = RtcpSession::new(5000);
@@ -1452,12 +1465,12 @@ mod tests {
         // Nothing sent or received: an RR without blocks, and the CNAME.
         let ntp0 = 0x0000_1000_0000_0000u64;
         let n = sess
-            .report(6000, ntp0, &tx, &mut rx, "cname@x", false, &mut buf)
+            .report(t(6000, ntp0), &tx, &mut rx, "cname@x", false, &mut buf)
             .unwrap();
         let pkts: Vec<_> = parse_rtcp(&buf[..n]).collect::<Result<_, _>>().unwrap();
         assert!(matches!(
             pkts[0],
-            RtcpPacket::ReceiverReport { ssrc: 0xABCD, blocks } if blocks.clone().count() == 0
+            RtcpPacket::ReceiverReport { ssrc: 0xABCD, blocks } if blocks.count() == 0
         ));
         assert_eq!(
             pkts[1],
@@ -1484,10 +1497,10 @@ mod tests {
         };
         let mut sr = [0u8; 64];
         let k = write_sr(&their_sr, &[], &mut sr).unwrap();
-        assert_eq!(sess.on_rtcp(&sr[..k], 10_000, 0, 0xABCD), 1);
+        assert_eq!(sess.on_rtcp(&sr[..k], t(10_000, 0), 0xABCD), 1);
         let ntp1 = 0x0000_3000_0000_0000u64;
         let n = sess
-            .report(11_000, ntp1, &tx, &mut rx, "cname@x", true, &mut buf)
+            .report(t(11_000, ntp1), &tx, &mut rx, "cname@x", true, &mut buf)
             .unwrap();
         let pkts: Vec<_> = parse_rtcp(&buf[..n]).collect::<Result<_, _>>().unwrap();
         let RtcpPacket::SenderReport { info, blocks } = pkts[0] else {
@@ -1517,7 +1530,7 @@ mod tests {
         );
         // Nothing sent since: the next one is an RR again.
         let n = sess
-            .report(16_000, ntp1, &tx, &mut rx, "c", false, &mut buf)
+            .report(t(16_000, ntp1), &tx, &mut rx, "c", false, &mut buf)
             .unwrap();
         assert!(matches!(
             parse_rtcp(&buf[..n]).next(),
@@ -1550,7 +1563,7 @@ mod tests {
         )
         .unwrap();
         let back = ntp1 + (3u64 << 30); // + 0.75 s
-        assert_eq!(sess.on_rtcp(&rr[..k], 17_000, back, 0xABCD), 1);
+        assert_eq!(sess.on_rtcp(&rr[..k], t(17_000, back), 0xABCD), 1);
         let s = sess.stats;
         assert_eq!(
             (s.tx_lost, s.tx_fraction_lost, s.reports_received),
@@ -1559,13 +1572,13 @@ mod tests {
         assert!((s.tx_jitter - 0.01).abs() < 1e-9);
         assert!((s.rtt.unwrap() - 0.25).abs() < 1e-4, "{:?}", s.rtt);
         // Garbage is ignored; a BYE is noted.
-        assert_eq!(sess.on_rtcp(&[0x12, 0x34], 18_000, 0, 0xABCD), 0);
+        assert_eq!(sess.on_rtcp(&[0x12, 0x34], t(18_000, 0), 0xABCD), 0);
         let mut bye = [0u8; 8];
         write_bye(77, &mut bye).unwrap();
-        sess.on_rtcp(&bye, 18_000, 0, 0xABCD);
+        sess.on_rtcp(&bye, t(18_000, 0), 0xABCD);
         assert!(sess.stats.bye);
         // Reports late by more than an interval start again from now.
-        sess.report(60_000, ntp1, &tx, &mut rx, "c", false, &mut buf)
+        sess.report(t(60_000, ntp1), &tx, &mut rx, "c", false, &mut buf)
             .unwrap();
         assert_eq!(sess.next_due(), Some(65_000));
     }

@@ -78,7 +78,8 @@ fn rtcp_reports_both_ways_and_channelstats() {
     let dir = office(
         port,
         "",
-        "[office]\nexten => 500,1,Answer()\nsame => n,Echo()\n",
+        "[office]\nexten => 500,1,Answer()\nsame => n,Echo()\n\
+         exten => h,1,NoOp(QOS ${CHANNEL(rtpqos,audio,all)})\nsame => n,NoOp(RTT ${CHANNEL(rtpqos,audio,rtt)})\n",
         None,
     );
     let s = Server::start(dir.path());
@@ -240,6 +241,34 @@ fn rtcp_reports_both_ways_and_channelstats() {
         }
     }
     assert!(bye, "an RTCP BYE when the call ends");
+    // The figures in the dialplan (the h extension), as chan_sip's CHANNEL(rtpqos).
+    assert!(s.wait_line("QOS ssrc=", 3));
+    assert!(s.wait_line("\"RTT ", 3));
+    let lines = s.lines.lock().unwrap().join("\n");
+    let qos = lines
+        .lines()
+        .find_map(|l| l.split("\"QOS ").nth(1))
+        .and_then(|v| v.split('"').next())
+        .unwrap()
+        .to_string();
+    for want in [
+        format!("ssrc={zv_ssrc};themssrc={SSRC};lp=2;"),
+        format!(";rxcount={sent};"),
+        format!(";txjitter=0.020000;txcount={echoed};rlp=7;rtt="),
+    ] {
+        assert!(qos.contains(&want), "{qos} lacks {want}");
+    }
+    let rtt: f64 = lines
+        .lines()
+        .find_map(|l| l.split("\"RTT ").nth(1))
+        .and_then(|v| v.split('"').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        rtt > 0.0 && rtt < 0.5,
+        "round trip {rtt} from our RR's LSR/DLSR"
+    );
     s.wait_idle();
     assert!(s
         .rx("sip show channelstats")

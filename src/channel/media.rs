@@ -334,6 +334,18 @@ impl RtpStream {
         self.stats.clone()
     }
 
+    /// The stream's figures now (`CHANNEL(rtpqos)`): the far end's last report and our
+    /// counts as they stand.
+    pub fn quality(&self) -> RtcpStats {
+        let mut st = self
+            .rtcp
+            .as_ref()
+            .map(|r| r.session.stats)
+            .unwrap_or_default();
+        st.update_counts(&self.sender, &self.receiver);
+        st
+    }
+
     /// The RTCP CNAME this stream sends (None without RTCP).
     pub fn cname(&self) -> Option<&str> {
         self.rtcp.as_ref().map(|r| r.cname.as_str())

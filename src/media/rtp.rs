@@ -970,6 +970,57 @@ pub struct RtcpStats {
     pub bye: bool,
 }
 
+impl RtcpStats {
+    /// Take our own figures (SSRCs, packets each way, loss and jitter of what we receive)
+    /// from the stream's sender and receiver.
+    pub fn update_counts(&mut self, sender: &RtpSender, receiver: &RtpReceiver) {
+        self.local_ssrc = sender.ssrc;
+        self.remote_ssrc = receiver.ssrc();
+        self.rx_packets = receiver.received();
+        self.rx_lost = receiver.lost();
+        self.rx_jitter = receiver.jitter() as f64 / 8000.0;
+        self.tx_packets = sender.counts().0;
+    }
+
+    /// `CHANNEL(rtpqos,audio,all)`: rtp_engine.c's quality string (`ssrc=..;themssrc=..;lp=..;
+    /// rxjitter=..;rxcount=..;txjitter=..;txcount=..;rlp=..;rtt=..;rxmes=..;txmes=..`); zvezda
+    /// computes no MES, so those are 0.
+    pub fn quality(&self) -> String {
+        format!(
+            "ssrc={};themssrc={};lp={};rxjitter={:.6};rxcount={};txjitter={:.6};txcount={};rlp={};rtt={:.6};rxmes={:.6};txmes={:.6}",
+            self.local_ssrc,
+            self.remote_ssrc.unwrap_or(0),
+            self.rx_lost as u32,
+            self.rx_jitter,
+            self.rx_packets as u32,
+            self.tx_jitter,
+            self.tx_packets,
+            self.tx_lost,
+            self.rtt.unwrap_or(0.0),
+            0.0,
+            0.0
+        )
+    }
+
+    /// One field of `CHANNEL(rtpqos,audio,<field>)` (`%u` or `%f` as chan_sip prints them);
+    /// None for a field zvezda does not keep.
+    pub fn field(&self, name: &str) -> Option<String> {
+        let f = |v: f64| format!("{v:.6}");
+        Some(match name.to_ascii_lowercase().as_str() {
+            "txcount" | "remote_count" => self.tx_packets.to_string(),
+            "rxcount" | "local_count" => (self.rx_packets as u32).to_string(),
+            "txjitter" | "remote_jitter" => f(self.tx_jitter),
+            "rxjitter" | "local_jitter" => f(self.rx_jitter),
+            "txploss" | "remote_lostpackets" => self.tx_lost.to_string(),
+            "rxploss" | "local_lostpackets" => (self.rx_lost as u32).to_string(),
+            "rtt" => f(self.rtt.unwrap_or(0.0)),
+            "local_ssrc" => self.local_ssrc.to_string(),
+            "remote_ssrc" => self.remote_ssrc.unwrap_or(0).to_string(),
+            _ => return None,
+        })
+    }
+}
+
 /// The RTCP side of a stream, sans-IO: when the next report is due, the report itself (an SR
 /// when media was sent since the last report, an RR otherwise, with a block about the source
 /// we receive and an SDES CNAME, as res_rtp_asterisk's `ast_rtcp_write`), and what the far
@@ -1018,13 +1069,7 @@ impl RtcpSession {
 
     /// Bring the counters in `stats` up to date.
     pub fn refresh(&mut self, sender: &RtpSender, receiver: &RtpReceiver) {
-        let s = &mut self.stats;
-        s.local_ssrc = sender.ssrc;
-        s.remote_ssrc = receiver.ssrc();
-        s.rx_packets = receiver.received();
-        s.rx_lost = receiver.lost();
-        s.rx_jitter = receiver.jitter() as f64 / 8000.0;
-        s.tx_packets = sender.counts().0;
+        self.stats.update_counts(sender, receiver);
     }
 
     /// Write the compound report due `now` into `out` and schedule the next one; with `bye`,
@@ -1577,6 +1622,16 @@ mod tests {
         write_bye(77, &mut bye).unwrap();
         sess.on_rtcp(&bye, t(18_000, 0), 0xABCD);
         assert!(sess.stats.bye);
+        let q = s.quality();
+        assert!(
+            q.starts_with("ssrc=43981;themssrc=77;lp=2;rxjitter=0.000000;rxcount=50;txjitter=0.010000;txcount=50;rlp=3;rtt=0.25"),
+            "{q}"
+        );
+        assert!(q.ends_with(";rxmes=0.000000;txmes=0.000000"), "{q}");
+        assert_eq!(s.field("RXCOUNT").as_deref(), Some("50"));
+        assert_eq!(s.field("txploss").as_deref(), Some("3"));
+        assert_eq!(s.field("remote_ssrc").as_deref(), Some("77"));
+        assert_eq!(s.field("stdevrtt"), None);
         // Reports late by more than an interval start again from now.
         sess.report(t(60_000, ntp1), &tx, &mut rx, "c", false, &mut buf)
             .unwrap();

@@ -3,7 +3,8 @@
 //! and the counts of what was sent each way; the phone's RR shows in `sip show
 //! channelstats`; a BYE ends the stream. A digit from an RFC 2833 caller reaches an `info`
 //! peer as a SIP INFO and an `inband` peer as tones (found by the Goertzel detector), an INFO
-//! digit reaches an RFC 2833 peer as events; SendDTMF in the three modes.
+//! digit reaches an RFC 2833 peer as events, an inband caller's tones an `info` peer as an
+//! INFO; SendDTMF in the three modes.
 
 mod support;
 
@@ -486,6 +487,30 @@ fn bridge_converts_digits_between_dtmfmodes() {
     );
     e.send(&e_bye);
     d.join().unwrap();
+    s.wait_idle();
+
+    // 1003 (inband) → 1002 (info): the tones the caller plays become an INFO.
+    let f = callee(port, "1002", RtpPeer::new().port(), Duration::from_secs(6));
+    let mut g_rtp = RtpPeer::new();
+    let mut g = Phone::new(port);
+    g.user = "1003".into();
+    g.sdp = sdp_for(g_rtp.port(), &[8]);
+    let (seen, ok) = g.call("1002", "from-inband", "1234");
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    g.ack(&ok, "1002", "from-inband", 2, false);
+    let mut audio = vec![0i16; 800];
+    audio.extend(zvezda::media::dtmf::generate('9', 120, 7000.0));
+    audio.extend(vec![0i16; 1600]);
+    g_rtp.send_pcm(rtp_target(&ok.body), Law::Alaw, &audio, true);
+    hang_up(&g, &ok, "1002", "from-inband");
+    let got = f.join().unwrap();
+    let infos: Vec<String> = got
+        .iter()
+        .filter(|(m, _)| m.method() == Some("INFO"))
+        .map(|(m, _)| String::from_utf8_lossy(&m.body).into_owned())
+        .collect();
+    assert_eq!(infos.len(), 1, "{infos:?}");
+    assert!(infos[0].starts_with("Signal=9\r\nDuration="), "{infos:?}");
     s.wait_idle();
 }
 

@@ -849,6 +849,26 @@ impl RtpStream {
         out
     }
 
+    /// In-band DTMF is listened for on this stream (dtmfmode=inband, or auto without
+    /// telephone-event).
+    pub fn detects_inband(&self) -> bool {
+        self.inband.is_some()
+    }
+
+    /// Decode the last packet's audio (in `law`, copied to the taps) and run it through the
+    /// in-band detector: the digit whose tone just ended, with its length in ms.
+    pub fn inband_digit(&mut self, law: Law) -> Option<(char, u32)> {
+        self.decode(law);
+        let det = self.inband.as_mut()?;
+        let mut found = None;
+        det.process(&self.frame, |e| {
+            if let DtmfEvent::End { digit, duration } = e {
+                found = Some((digit, duration / 8));
+            }
+        });
+        found
+    }
+
     /// Whether telephone-events relayed from another leg can go out here as they are.
     pub fn takes_events(&self) -> bool {
         self.dtmf_out() == DtmfOut::Events

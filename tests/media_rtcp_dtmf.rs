@@ -426,6 +426,12 @@ fn bridge_converts_digits_between_dtmfmodes() {
         "the INFO came late"
     );
     let cseq_info = info.cseq().unwrap().0;
+    let offer = &got[0].0;
+    assert_eq!(offer.method(), Some("INVITE"));
+    assert!(
+        !String::from_utf8_lossy(&offer.body).contains("telephone-event"),
+        "no telephone-event offered to an info peer (chan_sip)"
+    );
     let bye = got
         .iter()
         .find(|(m, _)| m.method() == Some("BYE"))
@@ -486,7 +492,11 @@ fn bridge_converts_digits_between_dtmfmodes() {
         ok.header("To").unwrap()
     );
     e.send(&e_bye);
-    d.join().unwrap();
+    let got = d.join().unwrap();
+    assert!(
+        String::from_utf8_lossy(&got[0].0.body).contains("telephone-event"),
+        "telephone-event offered to an rfc2833 peer"
+    );
     s.wait_idle();
 
     // 1003 (inband) → 1002 (info): the tones the caller plays become an INFO.
@@ -498,6 +508,10 @@ fn bridge_converts_digits_between_dtmfmodes() {
     let (seen, ok) = g.call("1002", "from-inband", "1234");
     assert_eq!(ok.code(), Some(200), "{seen:?}");
     g.ack(&ok, "1002", "from-inband", 2, false);
+    assert!(
+        !String::from_utf8_lossy(&ok.body).contains("telephone-event"),
+        "an inband caller is answered without telephone-event"
+    );
     let mut audio = vec![0i16; 800];
     audio.extend(zvezda::media::dtmf::generate('9', 120, 7000.0));
     audio.extend(vec![0i16; 1600]);

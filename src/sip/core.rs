@@ -960,7 +960,9 @@ impl Core {
             .map(|p| super::sdp::payloads_for(&p.codec_list(&cfg.sip.general)))
             .filter(|a| !a.is_empty())
             .unwrap_or(vec![8, 0]);
-        let sdp = super::sdp::build(ip, rtp_port, u64::from(self.rand32()), &allowed, Some(101));
+        // telephone-event only for rfc2833/auto peers, as chan_sip's noncodeccapability.
+        let te = takes_events(dtmf_mode_of(&cfg, &peer)).then_some(101);
+        let sdp = super::sdp::build(ip, rtp_port, u64::from(self.rand32()), &allowed, te);
         let num = caller_num.unwrap_or_else(|| "anonymous".into());
         let from = match caller_name.filter(|n| !n.is_empty()) {
             Some(n) => format!(
@@ -999,7 +1001,7 @@ impl Core {
                 sock,
                 None,
                 law_of(allowed[0]),
-                Some(101),
+                te,
                 cfg.sip
                     .peer(&peer)
                     .is_some_and(|p| p.nat(&cfg.sip.general).comedia),
@@ -1860,7 +1862,11 @@ impl Core {
         let ip = self.local_ip(src);
         let (rtp, rtp_port) = reserve_rtp(&cfg, ip);
         let session = u64::from(self.rand32());
-        let dtmf = offer.as_ref().map_or(Some(101), |o| o.dtmf);
+        let dtmf = offer.as_ref().map_or(Some(101), |o| o.dtmf).filter(|_| {
+            // telephone-event only for rfc2833/auto peers, as chan_sip's
+            // noncodeccapability.
+            peer.is_none_or(|p| takes_events(dtmf_mode_of(&cfg, &p.name.value)))
+        });
         let local_sdp = super::sdp::build(ip, rtp_port, session, &payloads, dtmf);
         let trying = response(&msg, 100, "Trying", None, src, &server);
         self.respond(&key, trying).await;
@@ -2126,6 +2132,12 @@ fn reserve_rtp(
         Some((s, port)) => (Some((s, None)), port),
         None => (None, 0),
     }
+}
+
+/// Whether a peer in this dtmfmode is offered telephone-event (rfc2833 and auto).
+fn takes_events(m: crate::channel::media::DtmfMode) -> bool {
+    use crate::channel::media::DtmfMode as M;
+    matches!(m, M::Rfc2833 | M::Auto)
 }
 
 /// A peer's `dtmfmode` is `shortinfo` (INFO digits as `application/dtmf`).

@@ -276,6 +276,75 @@ fn rtcp_reports_both_ways_and_channelstats() {
         .contains("0 active SIP channels"));
 }
 
+/// A stream that only receives sends RRs, at rtp.conf's `rtcpinterval`.
+#[test]
+fn receive_only_stream_sends_rr_at_rtcpinterval() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "",
+        "[office]\nexten => 501,1,Answer()\nsame => n,Wait(6)\n",
+        Some("[general]\nrtpstart=20000\nrtpend=20999\nrtcpinterval=1000\n"),
+    );
+    let s = Server::start(dir.path());
+    let (rtp_sock, rtcp_sock) = rtp_rtcp_pair();
+    rtcp_sock
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let mut a = Phone::new(port);
+    a.sdp = sdp_for(rtp_sock.local_addr().unwrap().port(), &[8]);
+    let (seen, ok) = a.call("501", "rr", "1234");
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    a.ack(&ok, "501", "rr", 2, false);
+    let answered = Instant::now();
+    let zv_rtp = rtp_target(&ok.body);
+    assert!(
+        (20000..=20998).contains(&zv_rtp.port()) && zv_rtp.port().is_multiple_of(2),
+        "{zv_rtp}"
+    );
+    for i in 0..25u16 {
+        rtp_sock
+            .send_to(&rtp_packet(500 + i, i as u32 * 160, 42, &[0; 160]), zv_rtp)
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut reports = Vec::new();
+    let mut buf = [0u8; 1500];
+    while reports.len() < 2 && answered.elapsed() < Duration::from_secs(4) {
+        if let Ok((n, _)) = rtcp_sock.recv_from(&mut buf) {
+            reports.push((buf[..n].to_vec(), answered.elapsed()));
+        }
+    }
+    assert_eq!(reports.len(), 2, "two reports in 4 s at rtcpinterval=1000");
+    assert!(
+        reports[0].1 >= Duration::from_millis(800) && reports[0].1 <= Duration::from_millis(1600),
+        "first report after {:?}",
+        reports[0].1
+    );
+    let gap = reports[1].1 - reports[0].1;
+    assert!(
+        gap >= Duration::from_millis(800) && gap <= Duration::from_millis(1300),
+        "{gap:?} between reports"
+    );
+    let last = &reports[1].0;
+    let pkts: Vec<RtcpPacket> = rtp::parse_rtcp(last).collect::<Result<_, _>>().unwrap();
+    let RtcpPacket::ReceiverReport { blocks, .. } = pkts[0] else {
+        panic!("an RR when nothing was sent: {pkts:?}");
+    };
+    let b: Vec<_> = blocks.collect();
+    assert_eq!(b.len(), 1);
+    assert_eq!(
+        (b[0].ssrc, b[0].highest_seq, b[0].cumulative_lost),
+        (42, 524, 0)
+    );
+    assert!(matches!(
+        pkts[1],
+        RtcpPacket::SourceDescription { cname: Some(_), .. }
+    ));
+    hang_up(&a, &ok, "501", "rr");
+    s.wait_idle();
+}
+
 /// The caller hangs up and reads the BYE's 200 (the phone makes another call after).
 fn hang_up(a: &Phone, ok: &Message, to: &str, call: &str) {
     a.bye(ok, to, call);

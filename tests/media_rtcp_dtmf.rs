@@ -345,6 +345,60 @@ fn receive_only_stream_sends_rr_at_rtcpinterval() {
     s.wait_idle();
 }
 
+/// With symmetric RTP (`nat=comedia`), reports go where the far end's RTCP comes from, not
+/// to its SDP port + 1.
+#[test]
+fn comedia_reports_go_to_the_learned_rtcp_source() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "[1006]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=office\nnat=force_rport,comedia\n",
+        "[office]\nexten => 502,1,Answer()\nsame => n,Wait(6)\n",
+        Some("[general]\nrtcpinterval=500\n"),
+    );
+    let s = Server::start(dir.path());
+    let (rtp_sock, rtcp_sock) = rtp_rtcp_pair();
+    rtcp_sock
+        .set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    // The NAT's idea of our RTCP port: another socket.
+    let natted = UdpSocket::bind("127.0.0.1:0").unwrap();
+    natted
+        .set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    let mut a = Phone::new(port);
+    a.user = "1006".into();
+    a.sdp = sdp_for(rtp_sock.local_addr().unwrap().port(), &[8]);
+    let (seen, ok) = a.call("502", "comedia", "1234");
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    a.ack(&ok, "502", "comedia", 2, false);
+    let zv_rtp = rtp_target(&ok.body);
+    let zv_rtcp = SocketAddr::new(zv_rtp.ip(), zv_rtp.port() + 1);
+    rtp_sock
+        .send_to(&rtp_packet(1, 0, 77, &[0; 160]), zv_rtp)
+        .unwrap();
+    // Before any RTCP from us: reports to the SDP port + 1.
+    let mut buf = [0u8; 1500];
+    let t0 = Instant::now();
+    let mut first = false;
+    while !first && t0.elapsed() < Duration::from_secs(2) {
+        first = rtcp_sock.recv_from(&mut buf).is_ok();
+    }
+    assert!(first, "a report to the SDP port + 1");
+    let mut rr = [0u8; 64];
+    let n = rtp::write_rr(77, &[], &mut rr).unwrap();
+    natted.send_to(&rr[..n], zv_rtcp).unwrap();
+    let t0 = Instant::now();
+    let mut moved = false;
+    while !moved && t0.elapsed() < Duration::from_secs(2) {
+        moved = natted.recv_from(&mut buf).is_ok();
+        let _ = rtcp_sock.recv_from(&mut buf);
+    }
+    assert!(moved, "reports follow the RTCP source (comedia)");
+    hang_up(&a, &ok, "502", "comedia");
+    s.wait_idle();
+}
+
 /// The caller hangs up and reads the BYE's 200 (the phone makes another call after).
 fn hang_up(a: &Phone, ok: &Message, to: &str, call: &str) {
     a.bye(ok, to, call);

@@ -643,6 +643,13 @@ fn record_hangup_discards_unless_kept() {
         a.bye(&ok, ext, &call);
         s.wait_idle();
     }
+    // The last h line reaches the console a moment after the channel is gone.
+    let t0 = std::time::Instant::now();
+    while trace(&s).matches("\"h after HANGUP\"").count() < 3
+        && t0.elapsed() < Duration::from_secs(3)
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let t = trace(&s);
     assert_eq!(t.matches("\"h after HANGUP\"").count(), 3, "{t}");
     assert!(!rec.path().join("h.wav").exists());

@@ -593,7 +593,7 @@ async fn dial_wait(
                         let other = if i == 0 { theirs.as_deref_mut() } else { mine.as_deref_mut() };
                         if let Some(o) = other {
                             for c in digits.chars() {
-                                o.send_dtmf(c, 100).await;
+                                o.queue_digit(c, 100);
                             }
                         }
                         continue;

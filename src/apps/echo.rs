@@ -32,7 +32,8 @@ fn exec<'a>(chan: &'a mut Channel, _pbx: &'a Arc<Pbx>, _data: String) -> AppFutu
                         media.frame = frame;
                     }
                     Input::Dtmf('#') => return AppResult::Continue,
-                    Input::Dtmf(d) => media.send_dtmf(d, 100).await,
+                    // Back the way the channel sends digits (its dtmfmode).
+                    Input::Dtmf(d) => media.queue_digit(d, 100),
                     Input::Hold(_) | Input::RtpTimeout => {}
                 },
                 _ = handle.hungup() => return AppResult::Hangup,

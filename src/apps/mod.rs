@@ -42,6 +42,7 @@ pub mod ringing;
 pub mod sayalpha;
 pub mod saydigits;
 pub mod saynumber;
+pub mod senddtmf;
 pub mod set;
 pub mod verbose;
 pub mod wait;
@@ -136,6 +137,7 @@ pub static APPS: &[&App] = &[
     &sayalpha::APP,
     &saydigits::APP,
     &saynumber::APP,
+    &senddtmf::APP,
     &busy::APP,
     &congestion::APP,
     &dbdeltree::APP,

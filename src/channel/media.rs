@@ -8,13 +8,21 @@
 //! Symmetric RTP (`nat=comedia`, or `yes`/`force_rport,comedia`): the media goes back to where
 //! the far end's media comes from. DTMF arrives as RFC 4733 events (`dtmfmode=rfc2833`, the
 //! default), SIP INFO (through the core), or in-band tones (`dtmfmode=inband`, a Goertzel
-//! detector); it is sent as RFC 4733 events.
+//! detector); it is sent the way the stream's own `dtmfmode` says ([`RtpStream::queue_digit`]):
+//! RFC 4733 events, a SIP INFO (through the core), or the tone pair in the audio, so the
+//! bridge converts between legs of different modes as Asterisk does.
+//!
+//! RTCP (RFC 3550) runs on the port above the RTP port: a report every `rtcpinterval` (SR
+//! when we sent media since the last one, else RR, with SDES CNAME), a BYE when the stream
+//! ends, and the far end's reports read into [`RtcpStats`] (`sip show channelstats`). The
+//! rtptimeout check, the RTCP schedule and the pacing of a digit being sent share one timer.
 
-use crate::media::dtmf::{DtmfDetector, DtmfEvent, DtmfReceiver};
+use crate::media::dtmf::{DigitFrame, DigitPlayer, DtmfDetector, DtmfEvent, DtmfReceiver};
 use crate::media::g711::Law;
-use crate::media::rtp::{self, RtpReceiver, RtpSender, SymmetricRtp};
+use crate::media::rtp::{self, RtcpSession, RtcpStats, RtpReceiver, RtpSender, SymmetricRtp};
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 /// Samples in one 20 ms frame at 8 kHz.
@@ -81,6 +89,70 @@ pub enum DtmfMode {
     Auto,
 }
 
+/// How a digit leaves a stream: its `dtmfmode`, and for `auto` whether the far end offered
+/// telephone-event (chan_sip settles `auto` to RFC 2833 or in-band the same way).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DtmfOut {
+    /// RFC 4733 telephone-events.
+    Events,
+    /// A SIP INFO (`application/dtmf-relay`), sent by the SIP core.
+    Info,
+    /// The tone pair in the audio.
+    Inband,
+    /// No way (rfc2833 mode but the far end has no telephone-event).
+    Nothing,
+}
+
+/// How a stream asks its SIP dialog to send a digit as an INFO: digit, duration (ms).
+pub type InfoSender = Box<dyn Fn(char, u32) + Send + Sync>;
+
+/// A stream's RTCP: the socket on the RTP port + 1 and the session state.
+struct Rtcp {
+    sock: Option<tokio::net::UdpSocket>,
+    std_sock: Option<std::net::UdpSocket>,
+    buf: Box<[u8]>,
+    session: RtcpSession,
+    cname: String,
+    /// Where the far end's RTCP comes from (with symmetric RTP, reports go there).
+    learned: Option<SocketAddr>,
+}
+
+impl Rtcp {
+    fn socket(&mut self) -> Option<&tokio::net::UdpSocket> {
+        if self.sock.is_none() {
+            let s = self.std_sock.take()?;
+            s.set_nonblocking(true).ok()?;
+            self.sock = tokio::net::UdpSocket::from_std(s).ok();
+        }
+        self.sock.as_ref()
+    }
+
+    fn send(&self, b: &[u8], to: SocketAddr) {
+        if let Some(s) = self.sock.as_ref() {
+            let _ = s.try_send_to(b, to);
+        } else if let Some(s) = self.std_sock.as_ref() {
+            let _ = s.send_to(b, to);
+        }
+    }
+}
+
+/// What woke [`RtpStream::next_packet`].
+enum Woke {
+    Ctl(Option<MediaCtl>),
+    Rtp(std::io::Result<(usize, SocketAddr)>),
+    Rtcp(std::io::Result<(usize, SocketAddr)>),
+    Timer,
+}
+
+/// The wall clock as an NTP timestamp.
+fn ntp_now() -> u64 {
+    rtp::ntp_from_unix(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default(),
+    )
+}
+
 /// A packet as it arrived, for the bridge (payload in [`RtpStream::payload`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Packet {
@@ -134,11 +206,26 @@ pub struct RtpStream {
     last_rx: std::time::Instant,
     /// (rtptimeout, rtpholdtimeout) in seconds, 0 = off.
     rtp_timeouts: (u32, u32),
-    /// The RTP timeout's timer (made when first needed).
+    /// The stream's one timer (made when first needed): the rtptimeout check, the next RTCP
+    /// report or the next step of a digit being sent, whichever comes first.
     rtp_timer: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
     /// The channel this stream belongs to, hung up on an RTP timeout.
     owner_name: String,
     owner: Option<std::sync::Arc<super::ChannelHandle>>,
+    /// When the rtptimeout is next looked at (the stream's one timer is set to the earliest
+    /// of this, the next RTCP report and the next step of a digit being sent).
+    rtp_check: Option<Instant>,
+    /// RTCP on the port above (None: not bound).
+    rtcp: Option<Box<Rtcp>>,
+    /// What `sip show channelstats` reads, published at every report sent or received.
+    stats: Arc<Mutex<RtcpStats>>,
+    /// The digit being sent (events or tone), the ones queued after it, and when its next
+    /// 20 ms step is due.
+    digit_now: Option<DigitPlayer>,
+    digits_out: std::collections::VecDeque<(char, u32)>,
+    digit_due: Option<Instant>,
+    /// dtmfmode=info: the SIP dialog's way of sending a digit.
+    info_tx: Option<InfoSender>,
 }
 
 impl std::fmt::Debug for RtpStream {
@@ -205,9 +292,260 @@ impl RtpStream {
                 rtp_timer: None,
                 owner_name: String::new(),
                 owner: None,
+                rtp_check: None,
+                rtcp: None,
+                stats: Default::default(),
+                digit_now: None,
+                digits_out: Default::default(),
+                digit_due: None,
+                info_tx: None,
             },
             tx,
         )
+    }
+
+    /// RTCP on `sock` (bound on the RTP port + 1): reports every `interval_ms`
+    /// (rtp.conf `rtcpinterval`) once the far end's address is known.
+    pub fn set_rtcp(&mut self, sock: std::net::UdpSocket, interval_ms: u32) {
+        let a = random_u64();
+        let b = random_u64();
+        // A random CNAME in UUID form, as res_rtp_asterisk makes one per instance.
+        let cname = format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xFFFF,
+            a & 0xFFF,
+            0x8000 | ((b >> 48) & 0x3FFF),
+            b & 0xFFFF_FFFF_FFFF
+        );
+        self.rtcp = Some(Box::new(Rtcp {
+            sock: None,
+            std_sock: Some(sock),
+            buf: vec![0u8; 1500].into_boxed_slice(),
+            session: RtcpSession::new(interval_ms),
+            cname,
+            learned: None,
+        }));
+        self.stats.lock().unwrap().local_ssrc = self.sender.ssrc;
+    }
+
+    /// The figures `sip show channelstats` prints, shared (updated at every RTCP report).
+    pub fn stats_handle(&self) -> Arc<Mutex<RtcpStats>> {
+        self.stats.clone()
+    }
+
+    /// The stream's figures now (`CHANNEL(rtpqos)`): the far end's last report and our
+    /// counts as they stand.
+    pub fn quality(&self) -> RtcpStats {
+        let mut st = self
+            .rtcp
+            .as_ref()
+            .map(|r| r.session.stats)
+            .unwrap_or_default();
+        st.update_counts(&self.sender, &self.receiver);
+        st
+    }
+
+    /// The RTCP CNAME this stream sends (None without RTCP).
+    pub fn cname(&self) -> Option<&str> {
+        self.rtcp.as_ref().map(|r| r.cname.as_str())
+    }
+
+    /// Where RTCP goes: where the far end's RTCP comes from (symmetric RTP), else the RTP
+    /// address's port + 1.
+    fn rtcp_remote(&self) -> Option<SocketAddr> {
+        let r = self.rtcp.as_ref()?;
+        if self.sym.symmetric {
+            if let Some(a) = r.learned {
+                return Some(a);
+            }
+        }
+        let mut a = self.sym.remote?;
+        a.set_port(a.port().checked_add(1)?);
+        Some(a)
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// Send the RTCP report (and with `bye`, the BYE) now.
+    fn send_rtcp(&mut self, bye: bool) {
+        let Some(to) = self.rtcp_remote() else { return };
+        let now_ms = self.now_ms();
+        let Some(r) = self.rtcp.as_mut() else { return };
+        let mut out = [0u8; 512];
+        let now = rtp::RtcpTime {
+            ms: now_ms,
+            ntp: ntp_now(),
+        };
+        let Ok(n) = r.session.report(
+            now,
+            &self.sender,
+            &mut self.receiver,
+            &r.cname,
+            bye,
+            &mut out,
+        ) else {
+            return;
+        };
+        r.send(&out[..n], to);
+        *self.stats.lock().unwrap() = r.session.stats;
+    }
+
+    /// RTCP from the far end (on the RTCP port, or muxed on the RTP port).
+    fn on_rtcp(&mut self, n: usize, from: SocketAddr, muxed: bool) {
+        let now_ms = self.now_ms();
+        let our = self.sender.ssrc;
+        let Some(r) = self.rtcp.as_mut() else { return };
+        let buf = if muxed { &self.rx[..n] } else { &r.buf[..n] };
+        let now = rtp::RtcpTime {
+            ms: now_ms,
+            ntp: ntp_now(),
+        };
+        r.session.on_rtcp(buf, now, our);
+        if self.sym.symmetric && !muxed {
+            r.learned = Some(from);
+        }
+        r.session.refresh(&self.sender, &self.receiver);
+        *self.stats.lock().unwrap() = r.session.stats;
+    }
+
+    /// When the next RTCP report is due.
+    fn rtcp_due(&self) -> Option<Instant> {
+        let at = self.rtcp.as_ref()?.session.next_due()?;
+        Some(self.epoch + Duration::from_millis(at))
+    }
+
+    /// Set dtmfmode=info's way of sending a digit (the SIP core's INFO in this dialog).
+    pub fn set_info_sender(&mut self, f: InfoSender) {
+        self.info_tx = Some(f);
+    }
+
+    /// How a digit leaves this stream now.
+    pub fn dtmf_out(&self) -> DtmfOut {
+        match self.dtmf_mode {
+            DtmfMode::Info if self.info_tx.is_some() => DtmfOut::Info,
+            DtmfMode::Info => DtmfOut::Nothing,
+            DtmfMode::Inband => DtmfOut::Inband,
+            DtmfMode::Auto if self.dtmf_pt.is_none() => DtmfOut::Inband,
+            DtmfMode::Auto | DtmfMode::Rfc2833 if self.dtmf_pt.is_some() => DtmfOut::Events,
+            _ => DtmfOut::Nothing,
+        }
+    }
+
+    /// Send `digit` (`ms` long) the stream's way: an INFO at once; events or the tone pair
+    /// queued and paced by the stream's timer while the stream is read (by the bridge or an
+    /// application). Relayed audio is held back while a digit is being sent, as Asterisk
+    /// does.
+    pub fn queue_digit(&mut self, digit: char, ms: u32) {
+        if crate::media::dtmf::digit_to_event(digit).is_none() {
+            return;
+        }
+        let ms = ms.max(40);
+        match self.dtmf_out() {
+            DtmfOut::Info => {
+                if let Some(f) = &self.info_tx {
+                    f(digit, ms);
+                }
+            }
+            DtmfOut::Events | DtmfOut::Inband => {
+                self.digits_out.push_back((digit, ms));
+                if self.digit_due.is_none() {
+                    self.digit_due = Some(Instant::now());
+                }
+            }
+            DtmfOut::Nothing => {}
+        }
+    }
+
+    /// A digit is being sent or waits to be.
+    pub fn sending_digit(&self) -> bool {
+        self.digit_now.is_some() || !self.digits_out.is_empty()
+    }
+
+    /// Read the stream until the queued digits are sent (what arrives meanwhile is dropped,
+    /// as `ast_safe_sleep` does).
+    pub async fn flush_digits(&mut self) {
+        self.set_bridged(false);
+        if self.socket().is_none() {
+            self.digits_out.clear();
+            self.digit_now = None;
+            self.digit_due = None;
+            return;
+        }
+        while self.sending_digit() {
+            self.next_packet().await;
+        }
+    }
+
+    /// The next 20 ms of the digit being sent.
+    fn digit_step(&mut self, now: Instant) {
+        let Some(due) = self.digit_due else { return };
+        let mut pcm = [0i16; FRAME];
+        loop {
+            let Some(p) = self.digit_now.as_mut() else {
+                let Some((d, ms)) = self.digits_out.pop_front() else {
+                    self.digit_due = None;
+                    return;
+                };
+                self.digit_now = match self.dtmf_out() {
+                    DtmfOut::Events => DigitPlayer::events(d, ms, self.sender.timestamp()),
+                    DtmfOut::Inband => DigitPlayer::tone(d, ms),
+                    _ => None,
+                };
+                continue;
+            };
+            match p.next(&mut pcm) {
+                DigitFrame::Events(pk, n) => {
+                    for e in &pk[..n] {
+                        self.send_event(e);
+                    }
+                }
+                DigitFrame::Audio => {
+                    if !self.taps.is_empty() {
+                        self.tap(Dir::Write, pcm.to_vec());
+                    }
+                    let mut enc = [0u8; FRAME];
+                    self.law.encode(&pcm, &mut enc);
+                    self.send_payload(&enc, FRAME as u32);
+                }
+                DigitFrame::Done => {
+                    if !p.is_tone() {
+                        // The media timestamps go on after the event.
+                        self.sender.skip(p.ms() * 8);
+                    }
+                    self.digit_now = None;
+                    if self.digits_out.is_empty() {
+                        self.digit_due = None;
+                        return;
+                    }
+                }
+            }
+            break;
+        }
+        let next = due + Duration::from_millis(20);
+        self.digit_due = Some(if next + Duration::from_millis(100) < now {
+            now + Duration::from_millis(20)
+        } else {
+            next
+        });
+    }
+
+    /// Send one telephone-event packet of a digit of ours.
+    fn send_event(&mut self, e: &crate::media::dtmf::EventPacket) {
+        let (Some(pt), Some(to)) = (self.dtmf_pt, self.sym.remote) else {
+            return;
+        };
+        let Ok(n) = self
+            .sender
+            .write_event(pt, e.marker, e.timestamp, &e.payload, &mut self.tx)
+        else {
+            return;
+        };
+        if let Some(s) = self.sock.as_ref() {
+            let _ = s.try_send_to(&self.tx[..n], to);
+        }
     }
 
     /// Where audio goes now.
@@ -242,7 +580,7 @@ impl RtpStream {
             }
             MediaCtl::Hold(h) => {
                 self.on_hold = h;
-                self.rtp_timer = None;
+                self.rtp_check = None;
                 Some(Input::Hold(h))
             }
             MediaCtl::Dtmf(d) => Some(Input::Dtmf(d)),
@@ -276,59 +614,116 @@ impl RtpStream {
                 None => std::future::pending().await,
             };
         }
+        if let Some(r) = self.rtcp.as_mut() {
+            r.socket();
+        }
         // rtptimeout / rtpholdtimeout: no packet for that long ends the call. One timer per
-        // stream, moved on only when it fires (not re-armed for every packet).
+        // stream, moved on only when it fires (not re-armed for every packet); RTCP reports
+        // and the steps of a digit being sent use the same timer.
         let limit = if self.on_hold {
             self.rtp_timeouts.1
         } else {
             self.rtp_timeouts.0
         };
         let span = std::time::Duration::from_secs(u64::from(limit));
-        if limit > 0 && self.rtp_timer.is_none() {
-            let at = tokio::time::Instant::from_std(self.last_rx) + span;
-            self.rtp_timer = Some(Box::pin(tokio::time::sleep_until(at)));
+        if limit == 0 {
+            self.rtp_check = None;
+        } else if self.rtp_check.is_none() {
+            self.rtp_check = Some(self.last_rx + span);
+        }
+        if self.sym.remote.is_some() {
+            if let Some(r) = self
+                .rtcp
+                .as_mut()
+                .filter(|r| r.session.next_due().is_none())
+            {
+                r.session.start(self.epoch.elapsed().as_millis() as u64);
+            }
+        }
+        let deadline = [self.rtp_check, self.rtcp_due(), self.digit_due]
+            .into_iter()
+            .flatten()
+            .min()
+            .map(tokio::time::Instant::from_std);
+        if let Some(at) = deadline {
+            match self.rtp_timer.as_mut() {
+                Some(t) => {
+                    if t.deadline() != at {
+                        t.as_mut().reset(at);
+                    }
+                }
+                None => self.rtp_timer = Some(Box::pin(tokio::time::sleep_until(at))),
+            }
         }
         let got = {
             let Some(sock) = self.sock.as_ref() else {
                 return Packet::Other;
             };
             let ctl_open = !self.ctl_closed;
-            let timer = self.rtp_timer.as_mut().filter(|_| limit > 0);
+            let timer = self.rtp_timer.as_mut().filter(|_| deadline.is_some());
+            let rtcp = self
+                .rtcp
+                .as_mut()
+                .and_then(|r| r.sock.as_ref().map(|s| (s, &mut r.buf)));
             tokio::select! {
-                c = self.ctl.recv(), if ctl_open => Err(c),
-                r = sock.recv_from(&mut self.rx) => Ok(r),
+                c = self.ctl.recv(), if ctl_open => Woke::Ctl(c),
+                r = sock.recv_from(&mut self.rx) => Woke::Rtp(r),
+                r = async {
+                    match rtcp {
+                        Some((s, buf)) => s.recv_from(buf).await,
+                        None => std::future::pending().await,
+                    }
+                } => Woke::Rtcp(r),
                 _ = async {
                     match timer {
                         Some(t) => t.as_mut().await,
                         None => std::future::pending().await,
                     }
-                } => {
-                    // Packets came since it was set: the timer moves to the last one's time.
-                    let due = tokio::time::Instant::from_std(self.last_rx) + span;
-                    if due > tokio::time::Instant::now() {
-                        if let Some(t) = self.rtp_timer.as_mut() {
-                            t.as_mut().reset(due);
-                        }
-                        return Packet::Other;
-                    }
-                    return self.rtp_timed_out(limit);
-                }
+                } => Woke::Timer,
             }
         };
         match got {
-            Err(Some(c)) => self.apply(c).map(Packet::Ctl).unwrap_or(Packet::Other),
-            Err(None) => {
+            Woke::Ctl(Some(c)) => self.apply(c).map(Packet::Ctl).unwrap_or(Packet::Other),
+            Woke::Ctl(None) => {
                 // The SIP side of the call is gone: go on with the socket alone.
                 self.ctl_closed = true;
                 Packet::Other
             }
-            Ok(Err(_)) => Packet::Other,
-            Ok(Ok((n, from))) => {
+            Woke::Rtp(Err(_)) | Woke::Rtcp(Err(_)) => Packet::Other,
+            Woke::Rtp(Ok((n, from))) => {
                 self.rx_len = n;
                 self.last_rx = std::time::Instant::now();
                 self.on_datagram(from)
             }
+            Woke::Rtcp(Ok((n, from))) => {
+                self.on_rtcp(n, from, false);
+                Packet::Other
+            }
+            Woke::Timer => self.on_timer(limit, span),
         }
+    }
+
+    /// The stream's timer fired: a digit's next step, an RTCP report, the rtptimeout check,
+    /// whichever are due.
+    fn on_timer(&mut self, limit: u32, span: Duration) -> Packet {
+        let now = Instant::now();
+        if self.digit_due.is_some_and(|t| t <= now) {
+            self.digit_step(now);
+        }
+        if self.rtcp_due().is_some_and(|t| t <= now) {
+            self.send_rtcp(false);
+        }
+        if self.rtp_check.is_some_and(|t| t <= now) {
+            // Packets came since it was set: the check moves to the last one's time.
+            let due = self.last_rx + span;
+            if due > now {
+                self.rtp_check = Some(due);
+            } else {
+                self.rtp_check = None;
+                return self.rtp_timed_out(limit);
+            }
+        }
+        Packet::Other
     }
 
     /// chan_sip's check_rtp_timeout: the NOTICE, and the channel is hung up.
@@ -365,7 +760,8 @@ impl RtpStream {
             return Packet::Other;
         };
         if p.header.payload_type >= 72 && p.header.payload_type <= 76 {
-            // RTCP on the RTP port (rtcp-mux style): not audio.
+            // RTCP on the RTP port (rtcp-mux style): not audio, but its reports count.
+            self.on_rtcp(self.rx_len, from, true);
             return Packet::Other;
         }
         self.sym.on_packet(from);
@@ -441,6 +837,43 @@ impl RtpStream {
         out
     }
 
+    /// Like [`event_digit`](Self::event_digit), with the digit's length in ms.
+    pub fn event_end(&mut self, timestamp: u32) -> Option<(char, u32)> {
+        let (s, e) = self.rx_payload;
+        let mut out = None;
+        for ev in self.dtmf.on_packet(timestamp, &self.rx[s..e]) {
+            if let DtmfEvent::End { digit, duration } = ev {
+                out = Some((digit, duration / 8));
+            }
+        }
+        out
+    }
+
+    /// In-band DTMF is listened for on this stream (dtmfmode=inband, or auto without
+    /// telephone-event).
+    pub fn detects_inband(&self) -> bool {
+        self.inband.is_some()
+    }
+
+    /// Decode the last packet's audio (in `law`, copied to the taps) and run it through the
+    /// in-band detector: the digit whose tone just ended, with its length in ms.
+    pub fn inband_digit(&mut self, law: Law) -> Option<(char, u32)> {
+        self.decode(law);
+        let det = self.inband.as_mut()?;
+        let mut found = None;
+        det.process(&self.frame, |e| {
+            if let DtmfEvent::End { digit, duration } = e {
+                found = Some((digit, duration / 8));
+            }
+        });
+        found
+    }
+
+    /// Whether telephone-events relayed from another leg can go out here as they are.
+    pub fn takes_events(&self) -> bool {
+        self.dtmf_out() == DtmfOut::Events
+    }
+
     /// Decode the last packet's audio into `frame` and copy it to the taps.
     pub fn decode(&mut self, law: Law) {
         let (s, e) = self.rx_payload;
@@ -463,6 +896,10 @@ impl RtpStream {
     /// Send linear audio (any number of samples; one packet).
     pub fn write(&mut self, samples: &[i16]) {
         self.set_bridged(false);
+        if self.digit_now.is_some() {
+            // A digit of ours has the stream.
+            return;
+        }
         if !self.taps.is_empty() {
             self.tap(Dir::Write, samples.to_vec());
         }
@@ -492,6 +929,11 @@ impl RtpStream {
     /// Relay audio that arrived on another stream in `law`: as it is when the codecs agree,
     /// transcoded otherwise; copied to this stream's taps (as heard by its far end).
     pub fn relay_voice(&mut self, law: Law, payload: &[u8]) {
+        if self.digit_now.is_some() {
+            // A digit of ours is being sent: it has the stream (as res_rtp_asterisk's
+            // `sending_digit`).
+            return;
+        }
         if !self.taps.is_empty() {
             let mut pcm = vec![0i16; payload.len()];
             law.decode(payload, &mut pcm);
@@ -563,6 +1005,19 @@ impl RtpStream {
         }
         // The media timestamps go on after the event.
         self.sender.skip(ms * 8);
+    }
+}
+
+impl Drop for RtpStream {
+    /// The stream ends: a last report with a BYE (RFC 3550 §6.6), once RTCP had started.
+    fn drop(&mut self) {
+        if self
+            .rtcp
+            .as_ref()
+            .is_some_and(|r| r.session.next_due().is_some())
+        {
+            self.send_rtcp(true);
+        }
     }
 }
 

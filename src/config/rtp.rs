@@ -58,6 +58,14 @@ impl RtpConf {
         self.rtpend.as_ref().map(|s| s.value).unwrap_or(31000)
     }
 
+    /// `rtcpinterval` as written (the first line counts); see `media::rtp::rtcp_interval`.
+    pub fn rtcpinterval(&self) -> Option<&str> {
+        self.options
+            .iter()
+            .find(|v| v.name.eq_ignore_ascii_case("rtcpinterval"))
+            .map(|v| v.value.as_str())
+    }
+
     pub fn from_conf(conf: &ConfFile) -> Self {
         let mut out = RtpConf::default();
         let mut d = Vec::new();

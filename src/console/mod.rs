@@ -72,6 +72,7 @@ static COMMANDS: &[Entry] = &[
     Entry { words: &["sip", "reload"], args: "", summary: "Reload SIP configuration", usage: "Usage: sip reload\n       Reloads SIP configuration from sip.conf\n", handler: cmd_reload_sip },
     Entry { words: &["sip", "set", "debug"], args: "{on|off|ip|peer}", summary: "Enable/Disable SIP debugging", usage: "Usage: sip set debug {off|on|ip addr[:port]|peer peername}\n       Globally disables dumping of SIP packets,\n       or enables it either globally or for a (single)\n       IP address or registered peer.\n", handler: cmd_sip_debug },
     Entry { words: &["sip", "show", "channels"], args: "", summary: "List active SIP channels or subscriptions", usage: "Usage: sip show channels\n       Lists all currently active SIP calls (dialogs).\nUsage: sip show subscriptions\n       Lists active SIP subscriptions.\n", handler: cmd_sip_channels },
+    Entry { words: &["sip", "show", "channelstats"], args: "", summary: "List statistics for active SIP channels", usage: "Usage: sip show channelstats\n       Lists all currently active SIP channel's RTCP statistics.\n       Note that calls in the much optimized RTP P2P bridge mode will not show any packets here.\n", handler: cmd_sip_channelstats },
     Entry { words: &["sip", "show", "peer"], args: "", summary: "Show details on specific SIP peer", usage: "Usage: sip show peer <name> [load]\n       Shows all details on one SIP peer and the current status.\n       Option \"load\" forces lookup of peer in realtime storage.\n", handler: cmd_sip_peer },
     Entry { words: &["sip", "show", "peers"], args: "", summary: "List defined SIP peers", usage: "Usage: sip show peers [like <pattern>]\n       Lists all known SIP peers.\n", handler: cmd_sip_peers },
     Entry { words: &["sip", "show", "registry"], args: "", summary: "List SIP registration status", usage: "Usage: sip show registry\n       Lists all registration requests and status.\n", handler: cmd_sip_registry },
@@ -840,6 +841,14 @@ fn cmd_sip_channels(ctx: &mut CliCtx, w: &[&str]) -> Res {
         return Res::Usage;
     }
     ctx.out.push_str(&crate::sip::show::channels(ctx.pbx));
+    Res::Ok
+}
+
+fn cmd_sip_channelstats(ctx: &mut CliCtx, w: &[&str]) -> Res {
+    if w.len() != 3 {
+        return Res::Usage;
+    }
+    ctx.out.push_str(&crate::sip::show::channelstats(ctx.pbx));
     Res::Ok
 }
 

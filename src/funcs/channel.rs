@@ -1,7 +1,9 @@
 //! CHANNEL: the channel's own properties (funcs/func_channel.c). Read: language,
 //! musicclass, name, channame, uniqueid, linkedid, state, channeltype, accountcode,
-//! context, exten, priority... Written: language, musicclass, accountcode, tonezone (a zone of indications.conf). Items a
-//! technology answers (`peerip`, `rtpqos`...) are not available here.
+//! context, exten, priority... Written: language, musicclass, accountcode, tonezone (a zone
+//! of indications.conf). Of the items a technology answers, chan_sip's
+//! `rtpqos,audio,<field>|all` (the RTP/RTCP figures of the channel's stream); others
+//! (`peerip`...) are not available here.
 
 use super::Function;
 use crate::channel::Channel;
@@ -19,6 +21,11 @@ pub static FUNC: Function = Function {
 
 fn read(chan: &mut Channel, _pbx: &Pbx, args: &str) -> Option<String> {
     let item = args.to_ascii_lowercase();
+    if item.split(',').next().map(str::trim) == Some("rtpqos") {
+        if let Some(m) = chan.media.as_deref() {
+            return rtpqos(&m.quality(), args);
+        }
+    }
     let v = match item.as_str() {
         "language" => chan.language.clone(),
         "musicclass" => chan.musicclass.clone(),
@@ -82,6 +89,28 @@ fn write(chan: &mut Channel, pbx: &Pbx, args: &str, value: &str) {
             &format!("Unknown or unavailable item requested: '{args}'"),
         ),
     }
+}
+
+/// chan_sip's `CHANNEL(rtpqos,<type>,<field>)`: `audio` (the default) only; `all` or no
+/// field gives the quality string.
+fn rtpqos(st: &crate::media::rtp::RtcpStats, args: &str) -> Option<String> {
+    let parts: Vec<&str> = args.split(',').map(str::trim).collect();
+    let kind = parts.get(1).copied().unwrap_or("");
+    if !(kind.is_empty() || kind.eq_ignore_ascii_case("audio")) {
+        return None;
+    }
+    let field = parts.get(2).copied().unwrap_or("");
+    if field.is_empty() || field.eq_ignore_ascii_case("all") {
+        return Some(st.quality());
+    }
+    let v = st.field(field);
+    if v.is_none() {
+        crate::logger::warning(
+            "dialplan_functions.c",
+            &format!("Unrecognized argument '{args}' to CHANNEL"),
+        );
+    }
+    v
 }
 
 #[cfg(test)]

@@ -509,6 +509,135 @@ impl DtmfDetector {
     }
 }
 
+// ---- sending a digit, 20 ms at a time ----
+
+/// Peak level of each of the two frequencies of a generated digit (Asterisk's playtones
+/// default, as `ast_senddigit_begin` plays them).
+pub const TONE_LEVEL: f64 = 7219.0;
+/// Silent frames after a generated tone (60 ms), so a detector hears the digit end even
+/// when no audio follows.
+const TONE_TAIL_FRAMES: u32 = 3;
+
+/// What [`DigitPlayer::next`] gives for the next 20 ms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DigitFrame {
+    /// Send these telephone-event packets (the first `n` of the array).
+    Events([EventPacket; 3], usize),
+    /// Send the 160 samples written into the caller's buffer (the tone, or the silence
+    /// after it).
+    Audio,
+    /// The digit is over.
+    Done,
+}
+
+#[derive(Clone, Debug)]
+enum Style {
+    Events(Option<DtmfSender>),
+    Tone { row: f64, col: f64, pos: u32 },
+}
+
+/// One digit sent over time, one step per 20 ms: as RFC 4733 events (the packets of
+/// [`DtmfSender::packets_for`], spread over the digit's length) or as the in-band tone pair
+/// (`ms` of tone, then 60 ms of silence). The caller owns the clock and the socket.
+#[derive(Clone, Debug)]
+pub struct DigitPlayer {
+    digit: char,
+    ms: u32,
+    /// Milliseconds of the digit already sent.
+    elapsed: u32,
+    style: Style,
+}
+
+impl DigitPlayer {
+    /// `digit` for `ms` as telephone-events with event timestamp `timestamp`.
+    pub fn events(digit: char, ms: u32, timestamp: u32) -> Option<DigitPlayer> {
+        let (s, _) = DtmfSender::begin(digit, timestamp)?;
+        Some(DigitPlayer {
+            digit,
+            ms,
+            elapsed: 0,
+            style: Style::Events(Some(s)),
+        })
+    }
+
+    /// `digit` for `ms` as its tone pair in the audio.
+    pub fn tone(digit: char, ms: u32) -> Option<DigitPlayer> {
+        let (row, col) = frequencies(digit)?;
+        Some(DigitPlayer {
+            digit,
+            ms,
+            elapsed: 0,
+            style: Style::Tone { row, col, pos: 0 },
+        })
+    }
+
+    pub fn digit(&self) -> char {
+        self.digit
+    }
+
+    /// The digit's length in milliseconds.
+    pub fn ms(&self) -> u32 {
+        self.ms
+    }
+
+    /// In the audio (not telephone-events).
+    pub fn is_tone(&self) -> bool {
+        matches!(self.style, Style::Tone { .. })
+    }
+
+    /// The next 20 ms: packets to send, audio to send (written into `pcm`, 160 samples), or
+    /// the end.
+    pub fn next(&mut self, pcm: &mut [i16]) -> DigitFrame {
+        let t = self.elapsed;
+        match &mut self.style {
+            Style::Events(sender) => {
+                let Some(s) = sender.as_mut() else {
+                    return DigitFrame::Done;
+                };
+                self.elapsed += 20;
+                if t == 0 {
+                    // The two start packets (marker on the first), as DtmfSender::begin.
+                    let Some((again, start)) = DtmfSender::begin(self.digit, s.timestamp()) else {
+                        return DigitFrame::Done;
+                    };
+                    *s = again;
+                    return DigitFrame::Events([start[0], start[1], start[1]], 2);
+                }
+                if t < self.ms {
+                    let p = s.continuation();
+                    return DigitFrame::Events([p; 3], 1);
+                }
+                let end = sender.take().map(|s| s.end(self.ms));
+                match end {
+                    Some(e) => DigitFrame::Events(e, 3),
+                    None => DigitFrame::Done,
+                }
+            }
+            Style::Tone { row, col, pos } => {
+                let tail = TONE_TAIL_FRAMES * 20;
+                if t >= self.ms + tail {
+                    return DigitFrame::Done;
+                }
+                self.elapsed += 20;
+                let n = pcm.len().min(160);
+                let tone_samples = self.ms.saturating_sub(t) * 8;
+                for (i, out) in pcm[..n].iter_mut().enumerate() {
+                    *out = if (i as u32) < tone_samples {
+                        let x = *pos as f64 / 8000.0;
+                        *pos += 1;
+                        let v = TONE_LEVEL
+                            * ((2.0 * PI * *row * x).sin() + (2.0 * PI * *col * x).sin());
+                        v.round().clamp(-32768.0, 32767.0) as i16
+                    } else {
+                        0
+                    };
+                }
+                DigitFrame::Audio
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -850,5 +979,73 @@ mod tests {
         assert!(ev.is_empty(), "{ev:?}");
         // The detector still works afterwards.
         assert_eq!(digits(&d.process_collect(&generate('#', 60, 5000.0))), "#");
+    }
+    #[test]
+    fn digit_player_events_match_packets_for() {
+        let mut p = DigitPlayer::events('5', 100, 4000).unwrap();
+        let mut pcm = [0i16; 160];
+        let mut got = Vec::new();
+        let mut steps = 0;
+        loop {
+            match p.next(&mut pcm) {
+                DigitFrame::Events(e, n) => got.extend_from_slice(&e[..n]),
+                DigitFrame::Audio => panic!("no audio for events"),
+                DigitFrame::Done => break,
+            }
+            steps += 1;
+        }
+        let want: Vec<EventPacket> = DtmfSender::packets_for('5', 100, 4000)
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect();
+        assert_eq!(got, want);
+        // 0, 20, 40, 60, 80 ms, then the end at 100 ms.
+        assert_eq!(steps, 6);
+        let mut r = DtmfReceiver::new();
+        let ends: Vec<_> = got
+            .iter()
+            .flat_map(|p| r.on_packet(p.timestamp, &p.payload).collect::<Vec<_>>())
+            .filter(|e| matches!(e, DtmfEvent::End { .. }))
+            .collect();
+        assert_eq!(ends.len(), 1);
+        assert!(matches!(ends[0], DtmfEvent::End { digit: '5', .. }));
+    }
+
+    #[test]
+    fn digit_player_tone_is_detected() {
+        for d in "159*#D".chars() {
+            let mut p = DigitPlayer::tone(d, 100).unwrap();
+            let mut audio = Vec::new();
+            let mut pcm = [0i16; 160];
+            while p.next(&mut pcm) == DigitFrame::Audio {
+                audio.extend_from_slice(&pcm);
+            }
+            // 100 ms of tone, 60 ms of silence.
+            assert_eq!(audio.len(), 160 * 8);
+            assert!(audio[..800].iter().any(|&x| x.abs() > 10_000));
+            assert!(audio[800..].iter().all(|&x| x == 0));
+            let mut det = DtmfDetector::new();
+            let ev = det.process_collect(&audio);
+            assert_eq!(
+                ev.iter()
+                    .filter_map(|e| match e {
+                        DtmfEvent::End { digit, .. } => Some(*digit),
+                        _ => None,
+                    })
+                    .collect::<String>(),
+                d.to_string(),
+                "{ev:?}"
+            );
+            // A-law on the way does not hide it.
+            let mut enc = vec![0u8; audio.len()];
+            crate::media::g711::Law::Alaw.encode(&audio, &mut enc);
+            let mut dec = vec![0i16; audio.len()];
+            crate::media::g711::Law::Alaw.decode(&enc, &mut dec);
+            assert!(DtmfDetector::new()
+                .process_collect(&dec)
+                .contains(&DtmfEvent::Begin { digit: d }));
+        }
+        assert!(DigitPlayer::tone('x', 100).is_none());
+        assert!(DigitPlayer::events('x', 100, 0).is_none());
     }
 }

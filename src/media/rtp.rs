@@ -901,6 +901,274 @@ impl<'a> Iterator for RtcpIter<'a> {
     }
 }
 
+// ---- An RTCP session (res_rtp_asterisk's `ast_rtcp`) ----
+
+/// rtp.conf `rtcpinterval`: default, smallest and largest (milliseconds).
+pub const RTCP_DEFAULT_INTERVAL_MS: u32 = 5000;
+pub const RTCP_MIN_INTERVAL_MS: u32 = 500;
+pub const RTCP_MAX_INTERVAL_MS: u32 = 60000;
+
+/// The report interval for rtp.conf's `rtcpinterval` as res_rtp_asterisk reads it: `atoi`
+/// of the text, then held within 500..=60000 (so `0` and garbage give 500); unset is 5000.
+pub fn rtcp_interval(configured: Option<&str>) -> u32 {
+    let Some(text) = configured else {
+        return RTCP_DEFAULT_INTERVAL_MS;
+    };
+    let t = text.trim();
+    let end = t
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_digit() || (i == 0 && (c == '-' || c == '+'))))
+        .map(|(i, _)| i)
+        .unwrap_or(t.len());
+    let v: i64 = t[..end].parse().unwrap_or(0);
+    v.clamp(RTCP_MIN_INTERVAL_MS as i64, RTCP_MAX_INTERVAL_MS as i64) as u32
+}
+
+/// Seconds from 1900 (NTP's epoch) to 1970 (Unix's).
+const NTP_UNIX_OFFSET: u64 = 2_208_988_800;
+
+/// The NTP timestamp (32.32 fixed point) of a time given as a duration since the Unix epoch.
+pub fn ntp_from_unix(since_epoch: std::time::Duration) -> u64 {
+    let secs = since_epoch.as_secs() + NTP_UNIX_OFFSET;
+    let frac = ((since_epoch.subsec_nanos() as u64) << 32) / 1_000_000_000;
+    (secs << 32) | frac
+}
+
+/// A moment as RTCP needs it: milliseconds on the caller's steady clock (for intervals and
+/// DLSR) and the wall clock as NTP (for SRs and round trips).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RtcpTime {
+    pub ms: u64,
+    pub ntp: u64,
+}
+
+/// What is known of a stream's quality: what we measured of the audio we receive and what
+/// the far end's reports say of the audio we send. `sip show channelstats` prints it.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RtcpStats {
+    pub local_ssrc: u32,
+    /// The source we receive (None before its first packet).
+    pub remote_ssrc: Option<u32>,
+    /// Packets received and lost (expected but not received) of the far end's stream.
+    pub rx_packets: u64,
+    pub rx_lost: u64,
+    /// Interarrival jitter of what we receive, in seconds.
+    pub rx_jitter: f64,
+    /// Packets we sent.
+    pub tx_packets: u32,
+    /// The far end's last report about our stream: cumulative lost, fraction lost (of 256)
+    /// in its last interval, its jitter (seconds).
+    pub tx_lost: u32,
+    pub tx_fraction_lost: u8,
+    pub tx_jitter: f64,
+    /// Round trip from the far end's LSR/DLSR (seconds), once a report answered an SR.
+    pub rtt: Option<f64>,
+    /// Reports (SR or RR) received from the far end and sent by us.
+    pub reports_received: u32,
+    pub reports_sent: u32,
+    /// The far end said BYE.
+    pub bye: bool,
+}
+
+impl RtcpStats {
+    /// Take our own figures (SSRCs, packets each way, loss and jitter of what we receive)
+    /// from the stream's sender and receiver.
+    pub fn update_counts(&mut self, sender: &RtpSender, receiver: &RtpReceiver) {
+        self.local_ssrc = sender.ssrc;
+        self.remote_ssrc = receiver.ssrc();
+        self.rx_packets = receiver.received();
+        self.rx_lost = receiver.lost();
+        self.rx_jitter = receiver.jitter() as f64 / 8000.0;
+        self.tx_packets = sender.counts().0;
+    }
+
+    /// `CHANNEL(rtpqos,audio,all)`: rtp_engine.c's quality string (`ssrc=..;themssrc=..;lp=..;
+    /// rxjitter=..;rxcount=..;txjitter=..;txcount=..;rlp=..;rtt=..;rxmes=..;txmes=..`); zvezda
+    /// computes no MES, so those are 0.
+    pub fn quality(&self) -> String {
+        format!(
+            "ssrc={};themssrc={};lp={};rxjitter={:.6};rxcount={};txjitter={:.6};txcount={};rlp={};rtt={:.6};rxmes={:.6};txmes={:.6}",
+            self.local_ssrc,
+            self.remote_ssrc.unwrap_or(0),
+            self.rx_lost as u32,
+            self.rx_jitter,
+            self.rx_packets as u32,
+            self.tx_jitter,
+            self.tx_packets,
+            self.tx_lost,
+            self.rtt.unwrap_or(0.0),
+            0.0,
+            0.0
+        )
+    }
+
+    /// One field of `CHANNEL(rtpqos,audio,<field>)` (`%u` or `%f` as chan_sip prints them);
+    /// None for a field zvezda does not keep.
+    pub fn field(&self, name: &str) -> Option<String> {
+        let f = |v: f64| format!("{v:.6}");
+        Some(match name.to_ascii_lowercase().as_str() {
+            "txcount" | "remote_count" => self.tx_packets.to_string(),
+            "rxcount" | "local_count" => (self.rx_packets as u32).to_string(),
+            "txjitter" | "remote_jitter" => f(self.tx_jitter),
+            "rxjitter" | "local_jitter" => f(self.rx_jitter),
+            "txploss" | "remote_lostpackets" => self.tx_lost.to_string(),
+            "rxploss" | "local_lostpackets" => (self.rx_lost as u32).to_string(),
+            "rtt" => f(self.rtt.unwrap_or(0.0)),
+            "local_ssrc" => self.local_ssrc.to_string(),
+            "remote_ssrc" => self.remote_ssrc.unwrap_or(0).to_string(),
+            _ => return None,
+        })
+    }
+}
+
+/// The RTCP side of a stream, sans-IO: when the next report is due, the report itself (an SR
+/// when media was sent since the last report, an RR otherwise, with a block about the source
+/// we receive and an SDES CNAME, as res_rtp_asterisk's `ast_rtcp_write`), and what the far
+/// end's reports mean (RFC 3550 §6.4: loss, jitter, round trip from LSR/DLSR).
+#[derive(Clone, Debug)]
+pub struct RtcpSession {
+    interval_ms: u32,
+    /// When the next report is due (ms on the caller's clock); None until started.
+    next_ms: Option<u64>,
+    /// Our packet count at the last report (an SR only when it moved).
+    packets_at_report: u32,
+    /// The middle 32 bits of the far end's last SR and when it came (ms), for LSR/DLSR.
+    their_lsr: u32,
+    their_sr_at: Option<u64>,
+    pub stats: RtcpStats,
+}
+
+impl RtcpSession {
+    pub fn new(interval_ms: u32) -> Self {
+        RtcpSession {
+            interval_ms: interval_ms.max(1),
+            next_ms: None,
+            packets_at_report: 0,
+            their_lsr: 0,
+            their_sr_at: None,
+            stats: RtcpStats::default(),
+        }
+    }
+
+    pub fn interval_ms(&self) -> u32 {
+        self.interval_ms
+    }
+
+    /// Start reporting (the far end's address is known): the first report one interval
+    /// from `now_ms`. Starting again does not move the schedule.
+    pub fn start(&mut self, now_ms: u64) {
+        if self.next_ms.is_none() {
+            self.next_ms = Some(now_ms + self.interval_ms as u64);
+        }
+    }
+
+    /// When the next report is due, if reporting has started.
+    pub fn next_due(&self) -> Option<u64> {
+        self.next_ms
+    }
+
+    /// Bring the counters in `stats` up to date.
+    pub fn refresh(&mut self, sender: &RtpSender, receiver: &RtpReceiver) {
+        self.stats.update_counts(sender, receiver);
+    }
+
+    /// Write the compound report due `now` into `out` and schedule the next one; with `bye`,
+    /// a BYE ends the compound (the stream is over).
+    pub fn report(
+        &mut self,
+        now: RtcpTime,
+        sender: &RtpSender,
+        receiver: &mut RtpReceiver,
+        cname: &str,
+        bye: bool,
+        out: &mut [u8],
+    ) -> Result<usize, RtpError> {
+        let (now_ms, ntp) = (now.ms, now.ntp);
+        let (packets, octets) = sender.counts();
+        let (lsr, dlsr) = match self.their_sr_at {
+            Some(at) => (
+                self.their_lsr,
+                // Delay since that SR in 1/65536 s.
+                ((now_ms.saturating_sub(at) * 65536) / 1000).min(u32::MAX as u64) as u32,
+            ),
+            None => (0, 0),
+        };
+        let block = receiver.report_block(lsr, dlsr);
+        let blocks: &[ReportBlock] = match &block {
+            Some(b) => std::slice::from_ref(b),
+            None => &[],
+        };
+        let mut n = if packets != self.packets_at_report {
+            let info = SenderInfo {
+                ssrc: sender.ssrc,
+                ntp,
+                rtp_ts: sender.timestamp(),
+                packets,
+                octets,
+            };
+            write_sr(&info, blocks, out)?
+        } else {
+            write_rr(sender.ssrc, blocks, out)?
+        };
+        n += write_sdes_cname(sender.ssrc, cname, &mut out[n..])?;
+        if bye {
+            n += write_bye(sender.ssrc, &mut out[n..])?;
+        }
+        self.packets_at_report = packets;
+        self.stats.reports_sent += 1;
+        self.refresh(sender, receiver);
+        let next = self.next_ms.unwrap_or(now_ms) + self.interval_ms as u64;
+        // Behind by more than an interval (nobody polled the stream): start again from now.
+        self.next_ms = Some(if next <= now_ms {
+            now_ms + self.interval_ms as u64
+        } else {
+            next
+        });
+        Ok(n)
+    }
+
+    /// Read a compound RTCP datagram from the far end, arrived `now`: its SR's
+    /// time (for our next LSR/DLSR), the report block about our source `our_ssrc` (loss,
+    /// jitter, round trip). Returns the reports (SR/RR) it carried; malformed input is
+    /// ignored from the first bad packet on.
+    pub fn on_rtcp(&mut self, buf: &[u8], now: RtcpTime, our_ssrc: u32) -> u32 {
+        let (now_ms, ntp) = (now.ms, now.ntp);
+        let mut reports = 0;
+        for p in parse_rtcp(buf) {
+            let Ok(p) = p else { break };
+            let blocks = match p {
+                RtcpPacket::SenderReport { info, blocks } => {
+                    self.their_lsr = info.lsr();
+                    self.their_sr_at = Some(now_ms);
+                    blocks
+                }
+                RtcpPacket::ReceiverReport { blocks, .. } => blocks,
+                RtcpPacket::Bye { .. } => {
+                    self.stats.bye = true;
+                    continue;
+                }
+                _ => continue,
+            };
+            reports += 1;
+            for b in blocks.filter(|b| b.ssrc == our_ssrc) {
+                self.stats.tx_lost = b.cumulative_lost.max(0) as u32;
+                self.stats.tx_fraction_lost = b.fraction_lost;
+                self.stats.tx_jitter = b.jitter as f64 / 8000.0;
+                if b.lsr != 0 {
+                    // RTT = A - LSR - DLSR, in 1/65536 s (RFC 3550 §6.4.1).
+                    let a = (ntp >> 16) as u32;
+                    let rtt = a.wrapping_sub(b.lsr).wrapping_sub(b.dlsr);
+                    if rtt < 0x8000_0000 {
+                        self.stats.rtt = Some(rtt as f64 / 65536.0);
+                    }
+                }
+            }
+        }
+        self.stats.reports_received += reports;
+        reports
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1204,5 +1472,169 @@ mod tests {
             write_sr(&info, &[rb; 3], &mut [0u8; 60]),
             Err(RtpError::BufferTooSmall)
         );
+    }
+    #[test]
+    fn rtcp_interval_as_res_rtp_asterisk_reads_it() {
+        assert_eq!(rtcp_interval(None), 5000);
+        assert_eq!(rtcp_interval(Some("2000")), 2000);
+        assert_eq!(rtcp_interval(Some(" 100")), 500);
+        assert_eq!(rtcp_interval(Some("0")), 500);
+        assert_eq!(rtcp_interval(Some("junk")), 500);
+        assert_eq!(rtcp_interval(Some("99999")), 60000);
+        assert_eq!(rtcp_interval(Some("1500ms")), 1500);
+    }
+
+    #[test]
+    fn ntp_time() {
+        let t = std::time::Duration::new(1, 500_000_000);
+        assert_eq!(
+            ntp_from_unix(t),
+            ((NTP_UNIX_OFFSET + 1) << 32) | 0x8000_0000
+        );
+    }
+
+    fn t(ms: u64, ntp: u64) -> RtcpTime {
+        RtcpTime { ms, ntp }
+    }
+
+    #[test]
+    fn rtcp_session_reports_and_reads_reports() {
+        let mut sess = RtcpSession::new(5000);
+        assert_eq!(sess.next_due(), None);
+        sess.start(1000);
+        sess.start(3000);
+        assert_eq!(sess.next_due(), Some(6000));
+        let mut tx = RtpSender::new(0xABCD, 0, 1, 0);
+        let mut rx = RtpReceiver::new();
+        let mut buf = [0u8; 256];
+        // Nothing sent or received: an RR without blocks, and the CNAME.
+        let ntp0 = 0x0000_1000_0000_0000u64;
+        let n = sess
+            .report(t(6000, ntp0), &tx, &mut rx, "cname@x", false, &mut buf)
+            .unwrap();
+        let pkts: Vec<_> = parse_rtcp(&buf[..n]).collect::<Result<_, _>>().unwrap();
+        assert!(matches!(
+            pkts[0],
+            RtcpPacket::ReceiverReport { ssrc: 0xABCD, blocks } if blocks.count() == 0
+        ));
+        assert_eq!(
+            pkts[1],
+            RtcpPacket::SourceDescription {
+                ssrc: 0xABCD,
+                cname: Some(b"cname@x")
+            }
+        );
+        assert_eq!(sess.next_due(), Some(11000));
+        // 50 packets each way, 2 of theirs lost; their SR came at 10 000 ms.
+        let mut out = [0u8; 200];
+        for _ in 0..50 {
+            tx.write_media(&[0; 160], 160, &mut out).unwrap();
+        }
+        for i in 0..52u16 {
+            if i != 10 && i != 20 {
+                rx.on_packet(&hdr(i, i as u32 * 160, 77), i as u32 * 160);
+            }
+        }
+        let their_sr = SenderInfo {
+            ssrc: 77,
+            ntp: 0x0000_2222_3333_0000,
+            ..Default::default()
+        };
+        let mut sr = [0u8; 64];
+        let k = write_sr(&their_sr, &[], &mut sr).unwrap();
+        assert_eq!(sess.on_rtcp(&sr[..k], t(10_000, 0), 0xABCD), 1);
+        let ntp1 = 0x0000_3000_0000_0000u64;
+        let n = sess
+            .report(t(11_000, ntp1), &tx, &mut rx, "cname@x", true, &mut buf)
+            .unwrap();
+        let pkts: Vec<_> = parse_rtcp(&buf[..n]).collect::<Result<_, _>>().unwrap();
+        let RtcpPacket::SenderReport { info, blocks } = pkts[0] else {
+            panic!("{:?}", pkts[0]);
+        };
+        assert_eq!(
+            (info.ssrc, info.ntp, info.packets, info.octets),
+            (0xABCD, ntp1, 50, 8000)
+        );
+        let b: Vec<_> = blocks.collect();
+        assert_eq!(b.len(), 1);
+        assert_eq!(
+            (b[0].ssrc, b[0].cumulative_lost, b[0].highest_seq),
+            (77, 2, 51)
+        );
+        assert_eq!(b[0].lsr, their_sr.lsr());
+        assert_eq!(b[0].dlsr, 65536); // one second after their SR
+        assert_eq!(pkts[2], RtcpPacket::Bye { ssrc: Some(0xABCD) });
+        assert_eq!(sess.stats.reports_sent, 2);
+        assert_eq!(
+            (
+                sess.stats.rx_packets,
+                sess.stats.rx_lost,
+                sess.stats.tx_packets
+            ),
+            (50, 2, 50)
+        );
+        // Nothing sent since: the next one is an RR again.
+        let n = sess
+            .report(t(16_000, ntp1), &tx, &mut rx, "c", false, &mut buf)
+            .unwrap();
+        assert!(matches!(
+            parse_rtcp(&buf[..n]).next(),
+            Some(Ok(RtcpPacket::ReceiverReport { .. }))
+        ));
+        // Their RR about us: 3 lost, jitter 80 units (10 ms), and an RTT of 0.25 s: our SR
+        // went at NTP ntp1, they held it 0.5 s, it is back 0.75 s after ntp1.
+        let lsr = (ntp1 >> 16) as u32;
+        let rb = ReportBlock {
+            ssrc: 0xABCD,
+            fraction_lost: 12,
+            cumulative_lost: 3,
+            highest_seq: 60,
+            jitter: 80,
+            lsr,
+            dlsr: 32768,
+        };
+        let mut rr = [0u8; 64];
+        let k = write_rr(
+            77,
+            &[
+                rb,
+                ReportBlock {
+                    ssrc: 5,
+                    cumulative_lost: 99,
+                    ..rb
+                },
+            ],
+            &mut rr,
+        )
+        .unwrap();
+        let back = ntp1 + (3u64 << 30); // + 0.75 s
+        assert_eq!(sess.on_rtcp(&rr[..k], t(17_000, back), 0xABCD), 1);
+        let s = sess.stats;
+        assert_eq!(
+            (s.tx_lost, s.tx_fraction_lost, s.reports_received),
+            (3, 12, 2)
+        );
+        assert!((s.tx_jitter - 0.01).abs() < 1e-9);
+        assert!((s.rtt.unwrap() - 0.25).abs() < 1e-4, "{:?}", s.rtt);
+        // Garbage is ignored; a BYE is noted.
+        assert_eq!(sess.on_rtcp(&[0x12, 0x34], t(18_000, 0), 0xABCD), 0);
+        let mut bye = [0u8; 8];
+        write_bye(77, &mut bye).unwrap();
+        sess.on_rtcp(&bye, t(18_000, 0), 0xABCD);
+        assert!(sess.stats.bye);
+        let q = s.quality();
+        assert!(
+            q.starts_with("ssrc=43981;themssrc=77;lp=2;rxjitter=0.000000;rxcount=50;txjitter=0.010000;txcount=50;rlp=3;rtt=0.25"),
+            "{q}"
+        );
+        assert!(q.ends_with(";rxmes=0.000000;txmes=0.000000"), "{q}");
+        assert_eq!(s.field("RXCOUNT").as_deref(), Some("50"));
+        assert_eq!(s.field("txploss").as_deref(), Some("3"));
+        assert_eq!(s.field("remote_ssrc").as_deref(), Some("77"));
+        assert_eq!(s.field("stdevrtt"), None);
+        // Reports late by more than an interval start again from now.
+        sess.report(t(60_000, ntp1), &tx, &mut rx, "c", false, &mut buf)
+            .unwrap();
+        assert_eq!(sess.next_due(), Some(65_000));
     }
 }

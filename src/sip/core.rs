@@ -44,6 +44,14 @@ pub enum CoreEvent {
     },
     /// Dial gives up on (CANCEL) or ends (BYE) an outgoing call.
     DialHangup(String),
+    /// Send a DTMF digit (ms long) as a SIP INFO in the dialog (`dtmfmode=info`), as
+    /// chan_sip's transmit_info_with_digit; `short`: `application/dtmf` (shortinfo).
+    InfoDtmf {
+        call_id: String,
+        digit: char,
+        ms: u32,
+        short: bool,
+    },
 }
 
 /// What an outgoing call reports to Dial.
@@ -280,6 +288,8 @@ impl Core {
                 hold: false,
                 last: last.to_string(),
                 peer: peer.to_string(),
+                started: std::time::Instant::now(),
+                stats: None,
             },
         );
     }
@@ -621,6 +631,12 @@ impl Core {
                     .await
             }
             CoreEvent::DialHangup(id) => self.dial_hangup(&id).await,
+            CoreEvent::InfoDtmf {
+                call_id,
+                digit,
+                ms,
+                short,
+            } => self.info_dtmf(&call_id, digit, ms, short).await,
         }
     }
 
@@ -978,7 +994,9 @@ impl Core {
             .map(|p| super::sdp::payloads_for(&p.codec_list(&cfg.sip.general)))
             .filter(|a| !a.is_empty())
             .unwrap_or(vec![8, 0]);
-        let sdp = super::sdp::build(ip, rtp_port, u64::from(self.rand32()), &allowed, Some(101));
+        // telephone-event only for rfc2833/auto peers, as chan_sip's noncodeccapability.
+        let te = takes_events(dtmf_mode_of(&cfg, &peer)).then_some(101);
+        let sdp = super::sdp::build(ip, rtp_port, u64::from(self.rand32()), &allowed, te);
         let num = caller_num.unwrap_or_else(|| "anonymous".into());
         let from = match caller_name.filter(|n| !n.is_empty()) {
             Some(n) => format!(
@@ -1012,12 +1030,12 @@ impl Core {
         inv.add_header("Content-Type", "application/sdp");
         self.dialog_begin(&call_id, to.ip(), &peer, &allowed, "Init: INVITE", &peer);
         let _ = reply.send((idx, DialEvent::Created(call_id.clone(), name.clone())));
-        let media = rtp.map(|sock| {
+        let media = rtp.map(|(sock, rtcp)| {
             let (mut stream, ctl) = crate::channel::media::RtpStream::new(
                 sock,
                 None,
                 law_of(allowed[0]),
-                Some(101),
+                te,
                 cfg.sip
                     .peer(&peer)
                     .is_some_and(|p| p.nat(&cfg.sip.general).comedia),
@@ -1025,6 +1043,8 @@ impl Core {
             );
             let (rt, hold) = rtp_timeouts(&cfg.sip.general);
             stream.set_rtp_timeouts(rt, hold, &name, None);
+            let stats = self.media_extras(&mut stream, rtcp, &cfg, &call_id, Some(&peer));
+            self.dialog_stats(&call_id, stats);
             let _ = reply.send((idx, DialEvent::Stream(Box::new(stream))));
             ctl
         });
@@ -1215,6 +1235,80 @@ impl Core {
         with_via(&mut ack, via);
         self.pbx.sip.dialog_last(id, "Tx", "ACK");
         self.send(&ack, to).await;
+    }
+
+    /// A digit as an in-dialog INFO (chan_sip's transmit_info_with_digit/add_digit), on an
+    /// answered call either way.
+    async fn info_dtmf(&mut self, id: &str, digit: char, ms: u32, short: bool) {
+        let (ctype, body) = if short {
+            let event = crate::media::dtmf::digit_to_event(digit).unwrap_or(0);
+            ("application/dtmf", format!("{event}\r\n"))
+        } else {
+            (
+                "application/dtmf-relay",
+                format!("Signal={digit}\r\nDuration={ms}\r\n"),
+            )
+        };
+        let server = self.server();
+        // The dialog numbers and addresses it (dialog.rs).
+        let (mut req, dest) = if let Some(c) = self.calls.get_mut(id) {
+            if c.state != State::Answered {
+                return;
+            }
+            (c.dialog.request("INFO"), c.src)
+        } else if let Some(o) = self.out.get_mut(id) {
+            if o.state != State::Answered {
+                return;
+            }
+            (o.dialog.request("INFO"), o.to)
+        } else {
+            return;
+        };
+        req.body = body.into_bytes();
+        let via = self.via(dest);
+        with_via(&mut req, via);
+        req.add_header("User-Agent", server);
+        req.add_header("Content-Type", ctype);
+        self.pbx.sip.dialog_last(id, "Tx", "INFO");
+        let (_, outs) = self
+            .layer
+            .request(req, dest, self.transport_to(dest), Instant::now());
+        self.process(outs).await;
+    }
+
+    /// A stream's RTCP and INFO digits; returns the figures for `sip show channelstats`.
+    fn media_extras(
+        &self,
+        stream: &mut crate::channel::media::RtpStream,
+        rtcp: Option<std::net::UdpSocket>,
+        cfg: &crate::config::ConfigSet,
+        call_id: &str,
+        peer: Option<&str>,
+    ) -> Arc<std::sync::Mutex<crate::media::rtp::RtcpStats>> {
+        if let Some(sock) = rtcp {
+            let interval =
+                crate::media::rtp::rtcp_interval(cfg.rtp.as_ref().and_then(|r| r.rtcpinterval()));
+            stream.set_rtcp(sock, interval);
+        }
+        let tx = self.tx.clone();
+        let id = call_id.to_string();
+        let short = peer.is_some_and(|p| dtmf_shortinfo(cfg, p));
+        stream.set_info_sender(Box::new(move |digit, ms| {
+            let _ = tx.send(CoreEvent::InfoDtmf {
+                call_id: id.clone(),
+                digit,
+                ms,
+                short,
+            });
+        }));
+        stream.stats_handle()
+    }
+
+    /// The stream figures a `sip show channelstats` row shows.
+    fn dialog_stats(&self, id: &str, stats: Arc<std::sync::Mutex<crate::media::rtp::RtcpStats>>) {
+        if let Some(d) = self.pbx.sip.dialogs.lock().unwrap().get_mut(id) {
+            d.stats = Some(stats);
+        }
     }
 
     async fn dial_hangup(&mut self, id: &str) {
@@ -1773,7 +1867,11 @@ impl Core {
         let ip = self.local_ip(src);
         let (rtp, rtp_port) = reserve_rtp(&cfg, ip);
         let session = u64::from(self.rand32());
-        let dtmf = offer.as_ref().map_or(Some(101), |o| o.dtmf);
+        let dtmf = offer.as_ref().map_or(Some(101), |o| o.dtmf).filter(|_| {
+            // telephone-event only for rfc2833/auto peers, as chan_sip's
+            // noncodeccapability.
+            peer.is_none_or(|p| takes_events(dtmf_mode_of(&cfg, &p.name.value)))
+        });
         let local_sdp = super::sdp::build(ip, rtp_port, session, &payloads, dtmf);
         let trying = response(&msg, 100, "Trying", None, src, &server);
         self.respond(&key, trying).await;
@@ -1808,7 +1906,8 @@ impl Core {
         // The audio: the reserved socket, sending where the offer says (or, with
         // `nat=comedia`, where the caller's audio comes from).
         let comedia = peer.map(|p| p.nat(g).comedia).unwrap_or(g.nat().comedia);
-        let media = rtp.map(|sock| {
+        let mut stats = None;
+        let media = rtp.map(|(sock, rtcp)| {
             let remote = offer.as_ref().and_then(|o| remote_of(o).remote_addr());
             let dmode = peer
                 .map(|p| dtmf_mode_of(&cfg, &p.name.value))
@@ -1823,6 +1922,13 @@ impl Core {
             );
             let (rt, hold) = rtp_timeouts(g);
             stream.set_rtp_timeouts(rt, hold, &chan.name, Some(chan.handle.clone()));
+            stats = Some(self.media_extras(
+                &mut stream,
+                rtcp,
+                &cfg,
+                &call_id,
+                peer.map(|p| p.name.value.as_str()),
+            ));
             chan.media = Some(Box::new(stream));
             ctl
         });
@@ -1866,6 +1972,9 @@ impl Core {
             "Rx: INVITE",
             if guest { "<guest>" } else { &peer_name },
         );
+        if let Some(st) = stats {
+            self.dialog_stats(&call_id, st);
+        }
         let pbx = self.pbx.clone();
         tokio::spawn(async move {
             crate::verb!(2, "Using SIP RTP CoS mark 5");
@@ -1960,8 +2069,18 @@ impl Core {
     }
 }
 
-/// Bind an even RTP port in rtp.conf's range (the socket is kept for the call).
-fn reserve_rtp(cfg: &crate::config::ConfigSet, ip: IpAddr) -> (Option<std::net::UdpSocket>, u16) {
+/// Bind an even RTP port in rtp.conf's range and RTCP on the port above, as
+/// res_rtp_asterisk picks them (`rtp_port_candidates`: a random even port, then the next
+/// ones, wrapping); a port whose neighbour is taken is passed over. When no pair is free, an
+/// RTP port alone (no RTCP). The sockets are kept for the call.
+#[allow(clippy::type_complexity)]
+fn reserve_rtp(
+    cfg: &crate::config::ConfigSet,
+    ip: IpAddr,
+) -> (
+    Option<(std::net::UdpSocket, Option<std::net::UdpSocket>)>,
+    u16,
+) {
     let (start, end) = cfg
         .rtp
         .as_ref()
@@ -1971,18 +2090,41 @@ fn reserve_rtp(cfg: &crate::config::ConfigSet, ip: IpAddr) -> (Option<std::net::
         start.clamp(1024, 65534) as u16,
         end.clamp(1024, 65534) as u16,
     );
-    let span = u32::from(end.saturating_sub(start)).max(2);
     let seed = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
+        .map(|d| d.subsec_nanos() ^ (d.as_secs() as u32).wrapping_mul(2_654_435_761))
         .unwrap_or(0);
-    for i in 0..64u32 {
-        let port = start + (((seed / 2 + i * 7919) % (span / 2)) * 2) as u16;
-        if let Ok(s) = std::net::UdpSocket::bind((ip, port)) {
-            return (Some(s), port);
+    let mut lone = None;
+    for port in crate::media::rtp::rtp_port_candidates(start, end, seed) {
+        let Ok(s) = std::net::UdpSocket::bind((ip, port)) else {
+            continue;
+        };
+        match std::net::UdpSocket::bind((ip, port + 1)) {
+            Ok(c) => return (Some((s, Some(c))), port),
+            Err(_) if lone.is_none() => lone = Some((s, port)),
+            Err(_) => {}
         }
     }
-    (None, 0)
+    match lone {
+        Some((s, port)) => (Some((s, None)), port),
+        None => (None, 0),
+    }
+}
+
+/// Whether a peer in this dtmfmode is offered telephone-event (rfc2833 and auto).
+fn takes_events(m: crate::channel::media::DtmfMode) -> bool {
+    use crate::channel::media::DtmfMode as M;
+    matches!(m, M::Rfc2833 | M::Auto)
+}
+
+/// A peer's `dtmfmode` is `shortinfo` (INFO digits as `application/dtmf`).
+fn dtmf_shortinfo(cfg: &crate::config::ConfigSet, peer: &str) -> bool {
+    let g = &cfg.sip.general;
+    cfg.sip
+        .peer(peer)
+        .and_then(|p| p.common.dtmfmode.as_ref())
+        .or(g.common.dtmfmode.as_ref())
+        .is_some_and(|d| d.value == crate::config::sip::DtmfMode::ShortInfo)
 }
 
 /// The codec of a G.711 payload type (A-law 8, µ-law 0).

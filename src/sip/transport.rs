@@ -233,6 +233,10 @@ pub struct DialogRow {
     pub last: String,
     /// The peer, or `<guest>`.
     pub peer: String,
+    /// When the call began (`sip show channelstats`' duration).
+    pub started: std::time::Instant,
+    /// The call's RTP figures (`sip show channelstats`), once it has a stream.
+    pub stats: Option<std::sync::Arc<Mutex<crate::media::rtp::RtcpStats>>>,
 }
 
 /// What `sip set debug` asked for.

@@ -103,6 +103,15 @@ impl FeaturesGeneral {
             .map(|p| p.value.as_str())
             .unwrap_or("*8")
     }
+
+    /// A `[general]` option as written (the last one wins), or None.
+    pub fn option(&self, name: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .rev()
+            .find(|v| v.name.eq_ignore_ascii_case(name))
+            .map(|v| v.value.trim())
+    }
 }
 
 #[derive(Debug, Clone, Default)]

@@ -1,0 +1,437 @@
+//! DTMF transfers in the two-party bridge (features.conf `blindxfer` and `atxfer`, armed by
+//! Dial's `t`/`T`), as Asterisk 20 does them: the caller blind-transfers the called party
+//! (`T`); the called party makes an attended transfer that completes when it hangs up after
+//! the target answered (then the transferee and the target hear each other); the target is
+//! busy or does not answer (the transferer is back with the transferee). Real SIP and RTP.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+use support::phone::{sdp_for, Phone};
+use support::rtp::RtpPeer;
+use support::{free_port, Server};
+use zvezda::media::g711::Law;
+use zvezda::sip::message::Message;
+
+fn rtp_target(sdp: &[u8]) -> SocketAddr {
+    let o = zvezda::sip::sdp::parse(sdp).expect("an SDP");
+    SocketAddr::new(o.addr.unwrap(), o.port)
+}
+
+/// 1001, 1002 and 6666 in context `office`; features.conf as the reference recordings had it
+/// (plus `extra` lines in `[general]`).
+fn office(port: u16, extensions: &str, extra: &str) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let mut sip = format!("[general]\nbindaddr=127.0.0.1\nbindport={port}\nallowguest=no\n");
+    for p in ["1001", "1002", "6666"] {
+        sip.push_str(&format!(
+            "[{p}]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=office\n"
+        ));
+    }
+    std::fs::write(d.path().join("sip.conf"), sip).unwrap();
+    std::fs::write(d.path().join("extensions.conf"), extensions).unwrap();
+    std::fs::write(
+        d.path().join("features.conf"),
+        format!("[general]\ntransferdigittimeout=>3\n{extra}[featuremap]\nblindxfer=>#\natxfer=>*2\n"),
+    )
+    .unwrap();
+    d
+}
+
+/// A phone registered as `user`, its audio on its own RTP socket.
+fn phone(port: u16, user: &str) -> (Phone, RtpPeer) {
+    let rtp = RtpPeer::new();
+    let mut p = Phone::new(port);
+    p.sdp = sdp_for(rtp.port(), &[8]);
+    p.user = user.into();
+    assert_eq!(p.register(user, "1234").code(), Some(200));
+    (p, rtp)
+}
+
+/// The response of a registered phone to `inv` (To tag `<user>t`), with its SDP for 200.
+fn respond(p: &Phone, inv: &Message, code: u16, reason: &str) -> String {
+    let body = if code == 200 { p.sdp.as_str() } else { "" };
+    format!(
+        "SIP/2.0 {code} {reason}\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag={}t\r\nCall-ID: {}\r\nCSeq: {}\r\n\
+         Contact: <sip:{}@{}>\r\n{}Content-Length: {}\r\n\r\n{body}",
+        inv.header("Via").unwrap(),
+        inv.header("From").unwrap(),
+        inv.header("To").unwrap(),
+        p.user,
+        inv.call_id().unwrap(),
+        inv.header("CSeq").unwrap(),
+        p.user,
+        p.sock.local_addr().unwrap(),
+        if body.is_empty() { "" } else { "Content-Type: application/sdp\r\n" },
+        body.len()
+    )
+}
+
+/// The next request (responses and retransmissions of others skipped) within the phone's
+/// read timeout.
+fn next_request(p: &Phone, method: &str) -> Message {
+    loop {
+        let m = p.recv();
+        if m.method() == Some(method) {
+            return m;
+        }
+    }
+}
+
+/// The called phone hangs up the call it answered (`inv`): BYE in its dialog.
+fn callee_bye(p: &Phone, inv: &Message) {
+    let me = p.sock.local_addr().unwrap();
+    p.send(&format!(
+        "BYE sip:{}@127.0.0.1:{} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-cb{};rport\r\n\
+         From: {};tag={}t\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: 7 BYE\r\nContent-Length: 0\r\n\r\n",
+        p.user,
+        p.port,
+        p.user,
+        inv.header("To").unwrap(),
+        p.user,
+        inv.header("From").unwrap(),
+        inv.call_id().unwrap()
+    ));
+}
+
+/// Answer a 200 to a request from zvezda (a BYE).
+fn ok_to(p: &Phone, req: &Message) {
+    p.send(&format!(
+        "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {}\r\nContent-Length: 0\r\n\r\n",
+        req.header("Via").unwrap(),
+        req.header("From").unwrap(),
+        req.header("To").unwrap(),
+        req.call_id().unwrap(),
+        req.header("CSeq").unwrap()
+    ));
+}
+
+/// Press `keys` on `rtp` towards `to`, 160 ms each, 240 ms apart (the recorded phones' pace).
+fn press(rtp: &mut RtpPeer, to: SocketAddr, keys: &str) {
+    for k in keys.chars() {
+        rtp.send_dtmf(to, k, 160);
+        std::thread::sleep(Duration::from_millis(240));
+    }
+}
+
+/// `from` plays 1 s of `hz` to zvezda at `to` while `ear` listens: the share of `hz` in
+/// what `ear` heard (and `from` back).
+fn tone_heard(from: RtpPeer, to: SocketAddr, ear: &RtpPeer, hz: f64) -> (RtpPeer, f64) {
+    let t = std::thread::spawn(move || {
+        let mut from = from;
+        from.send_pcm(to, Law::Alaw, &support::rtp::tone(hz, 1000, 9000.0), true);
+        from
+    });
+    // Skip what was under way, then listen to the middle of the tone.
+    std::thread::sleep(Duration::from_millis(200));
+    let got = ear.collect(Duration::from_millis(600), |_| false);
+    let from = t.join().unwrap();
+    let pcm = support::rtp::decode(&got);
+    (from, support::rtp::energy_at(&pcm, hz))
+}
+
+/// Drop what has arrived on an RTP socket so far.
+fn drain(rtp: &RtpPeer) {
+    let _ = rtp.collect(Duration::from_millis(60), |_| false);
+}
+
+fn trace(s: &Server) -> String {
+    s.lines.lock().unwrap().join("\n")
+}
+
+/// Each of `want` appears in `t`, in this order.
+fn in_order(t: &str, want: &[&str]) {
+    let mut at = 0;
+    for w in want {
+        let i = t[at..]
+            .find(w)
+            .unwrap_or_else(|| panic!("missing {w:?} (in order) in\n{t}"));
+        at += i + w.len();
+    }
+}
+
+/// 1001 calls 1002 (answered at once); returns the phones, their RTP, and the addresses
+/// zvezda takes their audio on.
+struct Call {
+    a: Phone,
+    a_rtp: RtpPeer,
+    a_to: SocketAddr,
+    ok: Message,
+    b: Phone,
+    b_rtp: RtpPeer,
+    b_to: SocketAddr,
+    b_inv: Message,
+}
+
+fn call_1002(port: u16, call: &str) -> Call {
+    let (b, b_rtp) = phone(port, "1002");
+    let a_rtp = RtpPeer::new();
+    let mut a = Phone::new(port);
+    a.sdp = sdp_for(a_rtp.port(), &[8]);
+    let callee = std::thread::spawn(move || {
+        let inv = next_request(&b, "INVITE");
+        b.send(&respond(&b, &inv, 200, "OK"));
+        (b, inv)
+    });
+    let (seen, ok) = a.call("1002", call, "1234");
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    a.ack(&ok, "1002", call, 2, false);
+    let (b, b_inv) = callee.join().unwrap();
+    assert_eq!(next_request(&b, "ACK").method(), Some("ACK"));
+    let a_to = rtp_target(&ok.body);
+    let b_to = rtp_target(&b_inv.body);
+    Call {
+        a,
+        a_rtp,
+        a_to,
+        ok,
+        b,
+        b_rtp,
+        b_to,
+        b_inv,
+    }
+}
+
+/// `T`: the caller presses `#` and 6666; it is released (BYE), the called leg hears music
+/// on hold meanwhile, then runs 6666@office with CALLERID(num) = the number the caller
+/// dialled, Dials 6666 (INVITE From 1002) and talks to it.
+#[test]
+fn caller_blind_transfers_the_called_party() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "[office]\nexten => 1002,1,Dial(SIP/1002,,T)\nsame => n,Hangup()\n\
+         exten => 6666,1,NoOp(from ${CALLERID(num)} by ${BLINDTRANSFER})\nsame => n,Dial(SIP/6666)\nsame => n,Hangup()\n",
+        "",
+    );
+    let s = Server::start(dir.path());
+    let (c, c_rtp) = phone(port, "6666");
+    let target = c.callee(&[180, 200], Duration::from_millis(300), Duration::from_secs(15));
+    let Call {
+        a,
+        mut a_rtp,
+        a_to,
+        b,
+        b_rtp,
+        b_to,
+        b_inv,
+        ..
+    } = call_1002(port, "tblind");
+    std::thread::sleep(Duration::from_millis(300));
+    press(&mut a_rtp, a_to, "#");
+    assert!(s.wait_line("Channel SIP/1001-00000000: Started DTMF blind transfer.", 3));
+    // The called party hears music while the caller dials.
+    let held = b_rtp.collect(Duration::from_millis(800), |_| false);
+    assert!(
+        held.iter().filter(|g| support::rtp::loud(g)).count() >= 10,
+        "1002 heard no music on hold ({} packets)",
+        held.len()
+    );
+    press(&mut a_rtp, a_to, "6666");
+    // 6666 is unique in the context: no wait for the digit timeout.
+    let bye = next_request(&a, "BYE");
+    assert_eq!(bye.call_id(), Some("tblind"));
+    ok_to(&a, &bye);
+    assert!(s.wait_line("SIP/6666-00000002 answered SIP/1002-00000001", 5));
+    std::thread::sleep(Duration::from_millis(300));
+    drain(&c_rtp);
+    let c_to = rtp_target(c.offers.lock().unwrap()[0].as_bytes());
+    let (b_rtp, heard) = tone_heard(b_rtp, b_to, &c_rtp, 700.0);
+    assert!(heard > 0.5, "6666 did not hear 1002 ({heard})");
+    drain(&b_rtp);
+    let (_c_rtp, heard) = tone_heard(c_rtp, c_to, &b_rtp, 1100.0);
+    assert!(heard > 0.5, "1002 did not hear 6666 ({heard})");
+    // 1002 hangs up: 6666 gets the BYE.
+    callee_bye(&b, &b_inv);
+    assert_eq!(target.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
+    s.wait_idle();
+    let offers = c.offers.lock().unwrap().clone();
+    assert_eq!(offers.len(), 1);
+    let t = trace(&s);
+    in_order(
+        &t,
+        &[
+            "    -- Channel SIP/1001-00000000: Started DTMF blind transfer.",
+            "    -- Started music on hold, class 'default', on channel 'SIP/1002-00000001'",
+            "    -- <SIP/1001-00000000> Playing 'pbx-transfer.slin' (language 'en')",
+            "    -- Stopped music on hold on SIP/1002-00000001",
+            "    -- Channel SIP/1001-00000000 left 'simple_bridge' basic-bridge <",
+            "    -- Channel SIP/1002-00000001 left 'simple_bridge' basic-bridge <",
+            "    -- Executing [6666@office:1] NoOp(\"SIP/1002-00000001\", \"from 1002 by SIP/1001-00000000\") in new stack",
+            "    -- Executing [6666@office:2] Dial(\"SIP/1002-00000001\", \"SIP/6666\") in new stack",
+            "    -- SIP/6666-00000002 answered SIP/1002-00000001",
+        ],
+    );
+    assert!(!t.contains("not supported"), "{t}");
+}
+
+/// `t` + `atxfer`: 1002 presses `*2` and 6666 while 1001 hears music; Local/6666@office
+/// calls 6666 (From 1002); 1002 talks to 6666, then hangs up: the transfer completes
+/// (`beep` to the target) and 1001 and 6666 hear each other until 1001 hangs up.
+#[test]
+fn attended_transfer_completes_when_the_transferer_hangs_up() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "[office]\nexten => 1002,1,Dial(SIP/1002,,t)\nsame => n,Hangup()\n\
+         exten => 6666,1,NoOp(consult for ${CALLERID(num)} by ${TRANSFERERNAME})\nsame => n,Dial(SIP/6666)\nsame => n,Hangup()\n",
+        "",
+    );
+    let s = Server::start(dir.path());
+    let (c, c_rtp) = phone(port, "6666");
+    let target = c.callee(&[180, 200], Duration::from_millis(500), Duration::from_secs(20));
+    let Call {
+        a,
+        a_rtp,
+        a_to,
+        ok,
+        b,
+        mut b_rtp,
+        b_to,
+        b_inv,
+    } = call_1002(port, "atx");
+    std::thread::sleep(Duration::from_millis(300));
+    press(&mut b_rtp, b_to, "*2");
+    assert!(s.wait_line("Channel SIP/1002-00000001: Started DTMF attended transfer.", 3));
+    let held = a_rtp.collect(Duration::from_millis(800), |_| false);
+    assert!(
+        held.iter().filter(|g| support::rtp::loud(g)).count() >= 10,
+        "1001 heard no music on hold ({} packets)",
+        held.len()
+    );
+    press(&mut b_rtp, b_to, "6666");
+    assert!(
+        s.wait_line("answered Local/6666@office-00000000;2", 6),
+        "{}",
+        trace(&s)
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    // The consultation: 1002 and 6666 hear each other; 1001 still hears music.
+    let c_to = rtp_target(c.offers.lock().unwrap()[0].as_bytes());
+    drain(&c_rtp);
+    let (b_rtp, heard) = tone_heard(b_rtp, b_to, &c_rtp, 700.0);
+    assert!(heard > 0.5, "6666 did not hear the transferer ({heard})");
+    drain(&b_rtp);
+    let (c_rtp, heard) = tone_heard(c_rtp, c_to, &b_rtp, 1100.0);
+    assert!(heard > 0.5, "the transferer did not hear 6666 ({heard})");
+    let pcm = support::rtp::decode(&a_rtp.collect(Duration::from_millis(300), |_| false));
+    assert!(
+        support::rtp::energy_at(&pcm, 1100.0) < 0.2,
+        "the transferee heard the consultation"
+    );
+    // 1002 hangs up: 1001 and 6666 are bridged.
+    callee_bye(&b, &b_inv);
+    assert!(s.wait_line("Playing 'beep.", 3), "{}", trace(&s));
+    std::thread::sleep(Duration::from_millis(800));
+    drain(&c_rtp);
+    let (a_rtp, heard) = tone_heard(a_rtp, a_to, &c_rtp, 900.0);
+    assert!(heard > 0.5, "6666 did not hear 1001 ({heard})");
+    drain(&a_rtp);
+    let (_c_rtp, heard) = tone_heard(c_rtp, c_to, &a_rtp, 1300.0);
+    assert!(heard > 0.5, "1001 did not hear 6666 ({heard})");
+    a.bye(&ok, "1002", "atx");
+    assert_eq!(target.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
+    s.wait_idle();
+    let offer = c.offers.lock().unwrap()[0].clone();
+    assert!(!offer.is_empty());
+    let t = trace(&s);
+    in_order(
+        &t,
+        &[
+            "    -- Channel SIP/1002-00000001: Started DTMF attended transfer.",
+            "    -- Started music on hold, class 'default', on channel 'SIP/1001-00000000'",
+            "    -- <SIP/1002-00000001> Playing 'pbx-transfer.slin' (language 'en')",
+            "    -- Channel Local/6666@office-00000000;1 joined 'simple_bridge' basic-bridge <",
+            "    -- Channel SIP/1002-00000001 joined 'simple_bridge' basic-bridge <",
+            "    -- SIP/6666-00000002 answered Local/6666@office-00000000;2",
+            "    -- Channel Local/6666@office-00000000;1 left 'simple_bridge' basic-bridge <",
+            "    -- Stopped music on hold on SIP/1001-00000000",
+            "    -- Channel Local/6666@office-00000000;1 joined 'simple_bridge' basic-bridge <",
+            "    -- <Local/6666@office-00000000;1> Playing 'beep.slin' (language 'en')",
+            "    -- Channel SIP/1001-00000000 left 'simple_bridge' basic-bridge <",
+        ],
+    );
+    assert!(
+        t.contains("NoOp(\"Local/6666@office-00000000;2\", \"consult for 1002 by SIP/1002-00000001\")"),
+        "{t}"
+    );
+}
+
+/// The target of an attended transfer is busy, or does not answer within
+/// `atxfernoanswertimeout`: the transferer is back with the transferee (music stops, they
+/// hear each other again), the target leg is gone.
+#[test]
+fn attended_transfer_to_a_busy_or_silent_target_returns() {
+    for busy in [true, false] {
+        let port = free_port();
+        let dir = office(
+            port,
+            "[office]\nexten => 1002,1,Dial(SIP/1002,,t)\nsame => n,Hangup()\n\
+             exten => 6666,1,Dial(SIP/6666,20)\nsame => n,Hangup()\n",
+            "atxfernoanswertimeout=>2\n",
+        );
+        let s = Server::start(dir.path());
+        let (c, _c_rtp) = phone(port, "6666");
+        let codes: &'static [u16] = if busy { &[486] } else { &[180] };
+        let target = c.callee(codes, Duration::from_millis(100), Duration::from_secs(8));
+        let Call {
+            a,
+            a_rtp,
+            a_to,
+            ok,
+            b,
+            mut b_rtp,
+            b_to,
+            ..
+        } = call_1002(port, "atxb");
+        std::thread::sleep(Duration::from_millis(300));
+        press(&mut b_rtp, b_to, "*2");
+        assert!(s.wait_line("Started DTMF attended transfer.", 3));
+        press(&mut b_rtp, b_to, "6666");
+        let t0 = std::time::Instant::now();
+        assert!(
+            s.wait_line("Stopped music on hold on SIP/1001-00000000", 8),
+            "{}",
+            trace(&s)
+        );
+        if !busy {
+            assert!(
+                t0.elapsed() >= Duration::from_millis(1500),
+                "back after {:?}, before atxfernoanswertimeout",
+                t0.elapsed()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        drain(&b_rtp);
+        let (a_rtp, heard) = tone_heard(a_rtp, a_to, &b_rtp, 900.0);
+        assert!(heard > 0.5, "busy={busy}: 1002 did not hear 1001 again ({heard})");
+        drain(&a_rtp);
+        let (_b_rtp, heard) = tone_heard(b_rtp, b_to, &a_rtp, 1300.0);
+        assert!(heard > 0.5, "busy={busy}: 1001 did not hear 1002 again ({heard})");
+        a.bye(&ok, "1002", "atxb");
+        assert_eq!(next_request(&b, "BYE").method(), Some("BYE"));
+        let got = target.join().unwrap();
+        if busy {
+            assert_eq!(got, vec!["INVITE", "ACK"], "busy: {got:?}");
+        } else {
+            assert_eq!(got, vec!["INVITE", "CANCEL"], "no answer: {got:?}");
+        }
+        s.wait_idle();
+        let t = trace(&s);
+        in_order(
+            &t,
+            &[
+                "    -- Channel SIP/1002-00000001: Started DTMF attended transfer.",
+                "    -- Channel Local/6666@office-00000000;1 joined 'simple_bridge' basic-bridge <",
+                "    -- Channel SIP/1002-00000001 left 'simple_bridge' basic-bridge <",
+                "    -- Channel SIP/1002-00000001 joined 'simple_bridge' basic-bridge <",
+                "    -- Stopped music on hold on SIP/1001-00000000",
+                "    -- Channel SIP/1001-00000000 left 'simple_bridge' basic-bridge <",
+            ],
+        );
+        if busy {
+            assert!(t.contains("SIP/6666-00000002 is busy"), "{t}");
+        }
+    }
+}

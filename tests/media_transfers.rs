@@ -137,6 +137,7 @@ fn drain(rtp: &RtpPeer) {
 }
 
 fn trace(s: &Server) -> String {
+    if std::env::var("ZV_TRACE").is_ok() { eprintln!("{}", s.lines.lock().unwrap().join("\n")); }
     s.lines.lock().unwrap().join("\n")
 }
 
@@ -434,4 +435,155 @@ fn attended_transfer_to_a_busy_or_silent_target_returns() {
             assert!(t.contains("SIP/6666-00000002 is busy"), "{t}");
         }
     }
+}
+
+/// `T` + `atxfer`: the caller consults 6666 and hangs up after it answered: the called
+/// party and 6666 hear each other (without the caller's channel) until 1002 hangs up.
+#[test]
+fn caller_attended_transfer_leaves_the_called_party_with_the_target() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "[office]\nexten => 1002,1,Dial(SIP/1002,,T)\nsame => n,Hangup()\n\
+         exten => 6666,1,Dial(SIP/6666)\nsame => n,Hangup()\n",
+        "",
+    );
+    let s = Server::start(dir.path());
+    let (c, c_rtp) = phone(port, "6666");
+    let target = c.callee(&[180, 200], Duration::from_millis(300), Duration::from_secs(20));
+    let Call {
+        a,
+        mut a_rtp,
+        a_to,
+        ok,
+        b,
+        b_rtp,
+        b_to,
+        b_inv,
+    } = call_1002(port, "tatx");
+    std::thread::sleep(Duration::from_millis(300));
+    press(&mut a_rtp, a_to, "*2");
+    assert!(s.wait_line("Channel SIP/1001-00000000: Started DTMF attended transfer.", 3));
+    press(&mut a_rtp, a_to, "6666");
+    assert!(s.wait_line("answered Local/6666@office-00000000;2", 6), "{}", trace(&s));
+    // The caller hangs up: 1002 and 6666 are bridged.
+    a.bye(&ok, "1002", "tatx");
+    assert_eq!(a.recv().code(), Some(200));
+    assert!(s.wait_line("Playing 'beep.", 3), "{}", trace(&s));
+    std::thread::sleep(Duration::from_millis(800));
+    let c_to = rtp_target(c.offers.lock().unwrap()[0].as_bytes());
+    drain(&c_rtp);
+    let (b_rtp, heard) = tone_heard(b_rtp, b_to, &c_rtp, 700.0);
+    assert!(heard > 0.5, "6666 did not hear 1002 ({heard})");
+    drain(&b_rtp);
+    let (_c_rtp, heard) = tone_heard(c_rtp, c_to, &b_rtp, 1100.0);
+    assert!(heard > 0.5, "1002 did not hear 6666 ({heard})");
+    callee_bye(&b, &b_inv);
+    assert_eq!(target.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
+    s.wait_idle();
+    let t = trace(&s);
+    in_order(
+        &t,
+        &[
+            "    -- Channel SIP/1001-00000000: Started DTMF attended transfer.",
+            "    -- Started music on hold, class 'default', on channel 'SIP/1002-00000001'",
+            "    -- Channel SIP/1001-00000000 joined 'simple_bridge' basic-bridge <",
+            "    -- Stopped music on hold on SIP/1002-00000001",
+            "    -- Channel Local/6666@office-00000000;1 joined 'simple_bridge' basic-bridge <",
+            "    -- <Local/6666@office-00000000;1> Playing 'beep.slin' (language 'en')",
+            "  == Spawn extension (office, 1002, 1) exited non-zero on 'SIP/1001-00000000'",
+            "    -- Channel SIP/1002-00000001 left 'simple_bridge' basic-bridge <",
+        ],
+    );
+}
+
+/// The transferer hangs up while the target still rings (a "blond" transfer,
+/// `atxferdropcall=no`): the transferee waits for it and talks to it once it answers.
+#[test]
+fn blond_transfer_connects_when_the_target_answers() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "[office]\nexten => 1002,1,Dial(SIP/1002,,t)\nsame => n,Hangup()\n\
+         exten => 6666,1,Dial(SIP/6666)\nsame => n,Hangup()\n",
+        "",
+    );
+    let s = Server::start(dir.path());
+    let (c, c_rtp) = phone(port, "6666");
+    let target = c.callee(&[180, 200], Duration::from_millis(2500), Duration::from_secs(20));
+    let Call {
+        a,
+        a_rtp,
+        a_to,
+        ok,
+        b,
+        mut b_rtp,
+        b_to,
+        b_inv,
+    } = call_1002(port, "blond");
+    std::thread::sleep(Duration::from_millis(300));
+    press(&mut b_rtp, b_to, "*2");
+    assert!(s.wait_line("Started DTMF attended transfer.", 3));
+    press(&mut b_rtp, b_to, "6666");
+    assert!(s.wait_line("SIP/6666-00000002 is ringing", 4), "{}", trace(&s));
+    callee_bye(&b, &b_inv);
+    assert!(s.wait_line("Stopped music on hold on SIP/1001-00000000", 3));
+    assert!(s.wait_line("answered Local/6666@office-00000000;2", 6), "{}", trace(&s));
+    std::thread::sleep(Duration::from_millis(300));
+    let c_to = rtp_target(c.offers.lock().unwrap()[0].as_bytes());
+    drain(&c_rtp);
+    let (a_rtp, heard) = tone_heard(a_rtp, a_to, &c_rtp, 900.0);
+    assert!(heard > 0.5, "6666 did not hear 1001 ({heard})");
+    drain(&a_rtp);
+    let (_c_rtp, heard) = tone_heard(c_rtp, c_to, &a_rtp, 1300.0);
+    assert!(heard > 0.5, "1001 did not hear 6666 ({heard})");
+    a.bye(&ok, "1002", "blond");
+    assert_eq!(target.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
+    s.wait_idle();
+}
+
+/// `atxferabort` (`*1`, the default) during the consultation: the target is hung up and
+/// the transferer is back with the transferee.
+#[test]
+fn attended_transfer_abort_returns_to_the_transferee() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "[office]\nexten => 1002,1,Dial(SIP/1002,,t)\nsame => n,Hangup()\n\
+         exten => 6666,1,Dial(SIP/6666)\nsame => n,Hangup()\n",
+        "",
+    );
+    let s = Server::start(dir.path());
+    let (c, _c_rtp) = phone(port, "6666");
+    let target = c.callee(&[200], Duration::from_millis(100), Duration::from_secs(20));
+    let Call {
+        a,
+        a_rtp,
+        a_to,
+        ok,
+        b,
+        mut b_rtp,
+        b_to,
+        ..
+    } = call_1002(port, "abort");
+    std::thread::sleep(Duration::from_millis(300));
+    press(&mut b_rtp, b_to, "*2");
+    assert!(s.wait_line("Started DTMF attended transfer.", 3));
+    press(&mut b_rtp, b_to, "6666");
+    assert!(s.wait_line("answered Local/6666@office-00000000;2", 6), "{}", trace(&s));
+    std::thread::sleep(Duration::from_millis(300));
+    press(&mut b_rtp, b_to, "*1");
+    // The target is released; 1001 and 1002 talk again.
+    assert_eq!(target.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
+    assert!(s.wait_line("Stopped music on hold on SIP/1001-00000000", 3));
+    std::thread::sleep(Duration::from_millis(300));
+    drain(&b_rtp);
+    let (a_rtp, heard) = tone_heard(a_rtp, a_to, &b_rtp, 900.0);
+    assert!(heard > 0.5, "1002 did not hear 1001 again ({heard})");
+    drain(&a_rtp);
+    let (_b_rtp, heard) = tone_heard(b_rtp, b_to, &a_rtp, 1300.0);
+    assert!(heard > 0.5, "1001 did not hear 1002 again ({heard})");
+    a.bye(&ok, "1002", "abort");
+    assert_eq!(next_request(&b, "BYE").method(), Some("BYE"));
+    s.wait_idle();
 }

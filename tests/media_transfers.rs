@@ -33,7 +33,9 @@ fn office(port: u16, extensions: &str, extra: &str) -> tempfile::TempDir {
     std::fs::write(d.path().join("extensions.conf"), extensions).unwrap();
     std::fs::write(
         d.path().join("features.conf"),
-        format!("[general]\ntransferdigittimeout=>3\n{extra}[featuremap]\nblindxfer=>#\natxfer=>*2\n"),
+        format!(
+            "[general]\ntransferdigittimeout=>3\n{extra}[featuremap]\nblindxfer=>#\natxfer=>*2\n"
+        ),
     )
     .unwrap();
     d
@@ -137,7 +139,9 @@ fn drain(rtp: &RtpPeer) {
 }
 
 fn trace(s: &Server) -> String {
-    if std::env::var("ZV_TRACE").is_ok() { eprintln!("{}", s.lines.lock().unwrap().join("\n")); }
+    if std::env::var("ZV_TRACE").is_ok() {
+        eprintln!("{}", s.lines.lock().unwrap().join("\n"));
+    }
     s.lines.lock().unwrap().join("\n")
 }
 
@@ -208,7 +212,11 @@ fn caller_blind_transfers_the_called_party() {
     );
     let s = Server::start(dir.path());
     let (c, c_rtp) = phone(port, "6666");
-    let target = c.callee(&[180, 200], Duration::from_millis(300), Duration::from_secs(15));
+    let target = c.callee(
+        &[180, 200],
+        Duration::from_millis(300),
+        Duration::from_secs(15),
+    );
     let Call {
         a,
         mut a_rtp,
@@ -281,7 +289,11 @@ fn attended_transfer_completes_when_the_transferer_hangs_up() {
     );
     let s = Server::start(dir.path());
     let (c, c_rtp) = phone(port, "6666");
-    let target = c.callee(&[180, 200], Duration::from_millis(500), Duration::from_secs(20));
+    let target = c.callee(
+        &[180, 200],
+        Duration::from_millis(500),
+        Duration::from_secs(20),
+    );
     let Call {
         a,
         a_rtp,
@@ -294,7 +306,10 @@ fn attended_transfer_completes_when_the_transferer_hangs_up() {
     } = call_1002(port, "atx");
     std::thread::sleep(Duration::from_millis(300));
     press(&mut b_rtp, b_to, "*2");
-    assert!(s.wait_line("Channel SIP/1002-00000001: Started DTMF attended transfer.", 3));
+    assert!(s.wait_line(
+        "Channel SIP/1002-00000001: Started DTMF attended transfer.",
+        3
+    ));
     let held = a_rtp.collect(Duration::from_millis(800), |_| false);
     assert!(
         held.iter().filter(|g| support::rtp::loud(g)).count() >= 10,
@@ -354,7 +369,9 @@ fn attended_transfer_completes_when_the_transferer_hangs_up() {
         ],
     );
     assert!(
-        t.contains("NoOp(\"Local/6666@office-00000000;2\", \"consult for 1002 by SIP/1002-00000001\")"),
+        t.contains(
+            "NoOp(\"Local/6666@office-00000000;2\", \"consult for 1002 by SIP/1002-00000001\")"
+        ),
         "{t}"
     );
 }
@@ -406,10 +423,16 @@ fn attended_transfer_to_a_busy_or_silent_target_returns() {
         std::thread::sleep(Duration::from_millis(300));
         drain(&b_rtp);
         let (a_rtp, heard) = tone_heard(a_rtp, a_to, &b_rtp, 900.0);
-        assert!(heard > 0.5, "busy={busy}: 1002 did not hear 1001 again ({heard})");
+        assert!(
+            heard > 0.5,
+            "busy={busy}: 1002 did not hear 1001 again ({heard})"
+        );
         drain(&a_rtp);
         let (_b_rtp, heard) = tone_heard(b_rtp, b_to, &a_rtp, 1300.0);
-        assert!(heard > 0.5, "busy={busy}: 1001 did not hear 1002 again ({heard})");
+        assert!(
+            heard > 0.5,
+            "busy={busy}: 1001 did not hear 1002 again ({heard})"
+        );
         a.bye(&ok, "1002", "atxb");
         assert_eq!(next_request(&b, "BYE").method(), Some("BYE"));
         let got = target.join().unwrap();
@@ -450,7 +473,11 @@ fn caller_attended_transfer_leaves_the_called_party_with_the_target() {
     );
     let s = Server::start(dir.path());
     let (c, c_rtp) = phone(port, "6666");
-    let target = c.callee(&[180, 200], Duration::from_millis(300), Duration::from_secs(20));
+    let target = c.callee(
+        &[180, 200],
+        Duration::from_millis(300),
+        Duration::from_secs(20),
+    );
     let Call {
         a,
         mut a_rtp,
@@ -463,9 +490,16 @@ fn caller_attended_transfer_leaves_the_called_party_with_the_target() {
     } = call_1002(port, "tatx");
     std::thread::sleep(Duration::from_millis(300));
     press(&mut a_rtp, a_to, "*2");
-    assert!(s.wait_line("Channel SIP/1001-00000000: Started DTMF attended transfer.", 3));
+    assert!(s.wait_line(
+        "Channel SIP/1001-00000000: Started DTMF attended transfer.",
+        3
+    ));
     press(&mut a_rtp, a_to, "6666");
-    assert!(s.wait_line("answered Local/6666@office-00000000;2", 6), "{}", trace(&s));
+    assert!(
+        s.wait_line("answered Local/6666@office-00000000;2", 6),
+        "{}",
+        trace(&s)
+    );
     // The caller hangs up: 1002 and 6666 are bridged.
     a.bye(&ok, "1002", "tatx");
     assert_eq!(a.recv().code(), Some(200));
@@ -510,7 +544,11 @@ fn blond_transfer_connects_when_the_target_answers() {
     );
     let s = Server::start(dir.path());
     let (c, c_rtp) = phone(port, "6666");
-    let target = c.callee(&[180, 200], Duration::from_millis(2500), Duration::from_secs(20));
+    let target = c.callee(
+        &[180, 200],
+        Duration::from_millis(2500),
+        Duration::from_secs(20),
+    );
     let Call {
         a,
         a_rtp,
@@ -525,10 +563,26 @@ fn blond_transfer_connects_when_the_target_answers() {
     press(&mut b_rtp, b_to, "*2");
     assert!(s.wait_line("Started DTMF attended transfer.", 3));
     press(&mut b_rtp, b_to, "6666");
-    assert!(s.wait_line("SIP/6666-00000002 is ringing", 4), "{}", trace(&s));
+    assert!(
+        s.wait_line("SIP/6666-00000002 is ringing", 4),
+        "{}",
+        trace(&s)
+    );
+    // The transferer hears ringback (the `us` zone's 440+480 Hz) while the target rings.
+    let pcm = support::rtp::decode(&b_rtp.collect(Duration::from_millis(600), |_| false));
+    let ringback = support::rtp::energy_at(&pcm, 440.0) + support::rtp::energy_at(&pcm, 480.0);
+    assert!(
+        pcm.len() >= 2400 && ringback > 0.5,
+        "no ringback ({ringback}, {} samples)",
+        pcm.len()
+    );
     callee_bye(&b, &b_inv);
     assert!(s.wait_line("Stopped music on hold on SIP/1001-00000000", 3));
-    assert!(s.wait_line("answered Local/6666@office-00000000;2", 6), "{}", trace(&s));
+    assert!(
+        s.wait_line("answered Local/6666@office-00000000;2", 6),
+        "{}",
+        trace(&s)
+    );
     std::thread::sleep(Duration::from_millis(300));
     let c_to = rtp_target(c.offers.lock().unwrap()[0].as_bytes());
     drain(&c_rtp);
@@ -570,7 +624,11 @@ fn attended_transfer_abort_returns_to_the_transferee() {
     press(&mut b_rtp, b_to, "*2");
     assert!(s.wait_line("Started DTMF attended transfer.", 3));
     press(&mut b_rtp, b_to, "6666");
-    assert!(s.wait_line("answered Local/6666@office-00000000;2", 6), "{}", trace(&s));
+    assert!(
+        s.wait_line("answered Local/6666@office-00000000;2", 6),
+        "{}",
+        trace(&s)
+    );
     std::thread::sleep(Duration::from_millis(300));
     press(&mut b_rtp, b_to, "*1");
     // The target is released; 1001 and 1002 talk again.

@@ -739,7 +739,16 @@ async fn dial_wait(
     // Blind transfer by the caller: the called leg runs the dialplan there, the caller is
     // released.
     if let Some((leg, context, exten, caller, vars, language)) = redirect {
-        transfer::run_leg(pbx, core.clone(), leg, context, exten, caller, vars, language);
+        transfer::run_leg(
+            pbx,
+            core.clone(),
+            leg,
+            context,
+            exten,
+            caller,
+            vars,
+            language,
+        );
         return AppResult::Hangup;
     }
     // Blind transfer by the called party: the caller goes to the number dialled.

@@ -1,0 +1,408 @@
+//! The attended transfer (`atxfer`): bridge_basic.c's state machine, without the swap and
+//! three-way states.
+
+use super::{
+    bridge_id, grab, hang_leg, joined, left, play, while_held, CoreTx, Events, Hold, Transferer,
+    Watch, XferConfig, CONSULT_IDX,
+};
+use crate::channel::bridge::{relay, Side};
+use crate::channel::media::{Input, RtpStream, FRAME};
+use crate::pbx::Pbx;
+use crate::sip::core::DialEvent;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The consultation call once placed.
+pub struct ConsultLeg {
+    /// Its `;1` name.
+    pub name: String,
+    /// For [`hang_leg`].
+    pub id: String,
+    pub stream: Box<RtpStream>,
+    /// Its progress, as [`CONSULT_IDX`].
+    pub events: Events,
+    /// The bridge it is in (the target's bridge, or the transferee's once merged).
+    pub bridge: String,
+}
+
+/// How an attended transfer ended.
+pub enum Attended {
+    /// The transferer is back with the transferee (no number, the target failed, abort).
+    Back,
+    /// The transferee is to be bridged with the target (the transferer is out: it hung up,
+    /// or was hung up after `atxfercomplete`).
+    Transfer(ConsultLeg),
+    /// The transferee hung up: the transferer stays with the target.
+    TransfereeGone(ConsultLeg),
+    /// `side` hung up and there is nothing to go on with (during the number, or a blond
+    /// transfer whose target never answered: then the transferee is to be hung up).
+    Hangup(Side),
+    /// A blond transfer failed: the transferee is to be hung up.
+    Failed,
+}
+
+/// What the transferer's digits during the consultation amount to.
+enum Code {
+    Prefix,
+    None,
+    Abort,
+    Complete,
+}
+
+fn code_of(cfg: &XferConfig, buf: &str) -> Code {
+    let mut prefix = false;
+    for (code, what) in [(&cfg.abort, Code::Abort), (&cfg.complete, Code::Complete)] {
+        if code.is_empty() {
+            continue;
+        }
+        if code == buf {
+            return what;
+        }
+        if code.starts_with(buf) {
+            prefix = true;
+        }
+    }
+    // The three-way and swap codes are recognised (so their digits are not sent to the
+    // target) but do nothing yet.
+    for code in [&cfg.threeway, &cfg.swap] {
+        if !code.is_empty() && code.starts_with(buf) {
+            return if code == buf {
+                Code::None
+            } else {
+                Code::Prefix
+            };
+        }
+    }
+    if prefix {
+        Code::Prefix
+    } else {
+        Code::None
+    }
+}
+
+/// The parties of an attended transfer, as the Dial's bridge holds them.
+pub struct Parties<'a> {
+    pub who: Transferer,
+    pub transferer: &'a mut RtpStream,
+    pub transferee: &'a mut RtpStream,
+    pub transferee_name: String,
+    /// The bridge the two are in now.
+    pub bridge: String,
+    /// The callee leg's id (to hang up a called transferer that completes with a code).
+    pub transferer_id: String,
+}
+
+/// The attended transfer (`atxfer`).
+pub async fn attended(pbx: &Arc<Pbx>, p: Parties<'_>, watch: &mut Watch<'_>) -> Attended {
+    let cfg = XferConfig::load(pbx);
+    let who = &p.who;
+    let transferer_side = who.side;
+    let transferee_side = match who.side {
+        Side::Caller => Side::Callee,
+        Side::Callee => Side::Caller,
+    };
+    crate::verb!(3, "Channel {}: Started DTMF attended transfer.", who.name);
+    let mut hold = Hold::start(pbx, &p.transferee_name);
+    let got = while_held(
+        &mut hold,
+        p.transferee,
+        watch,
+        grab(pbx, &cfg, who, p.transferer),
+    )
+    .await;
+    let exten = match got {
+        Ok(Some(e)) => e,
+        Ok(None) => {
+            crate::verb!(
+                3,
+                "Channel {}: Unable to acquire target extension for attended transfer.",
+                who.name
+            );
+            hold.stop();
+            return Attended::Back;
+        }
+        Err(side) => {
+            hold.stop();
+            return Attended::Hangup(side);
+        }
+    };
+    // The consultation call: Local/<exten>@<context>, its ;1 in a bridge of its own.
+    let (tx, events) = tokio::sync::mpsc::unbounded_channel();
+    let origin = crate::channel::local::Origin {
+        vars: who.vars.clone(),
+        caller: who.caller.clone(),
+        language: who.language.clone(),
+    };
+    let dest = format!("{}@{}", exten, who.context);
+    let consult = match crate::channel::local::consult_leg(
+        pbx,
+        &dest,
+        origin,
+        &who.name,
+        CONSULT_IDX,
+        tx,
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            crate::logger::error(
+                "bridge_basic.c",
+                &format!(
+                    "Channel {}: Unable to request outbound channel for attended transfer target. ({e})",
+                    who.name
+                ),
+            );
+            play(
+                pbx,
+                p.transferer,
+                &who.name,
+                &who.language,
+                &cfg.xferfailsound,
+                "",
+            )
+            .await;
+            hold.stop();
+            return Attended::Back;
+        }
+    };
+    let target_bridge = bridge_id();
+    joined(&consult.one, &target_bridge);
+    left(&who.name, &p.bridge);
+    joined(&who.name, &target_bridge);
+    let mut leg = ConsultLeg {
+        name: consult.one,
+        id: consult.id,
+        stream: consult.stream,
+        events,
+        bridge: target_bridge.clone(),
+    };
+    let core = pbx.sip.core.lock().unwrap().clone();
+    let mut answered = false;
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(cfg.noanswer_ms);
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    let mut digits = String::new();
+    // While the target rings (without early media), the transferer hears ringback.
+    let mut ring: Option<crate::media::tones::TonePlayer> = None;
+    // Back to the transferee: the transferer leaves the target's bridge.
+    let rebridge = |hold: &mut Hold, leg: &ConsultLeg, target_up: bool| {
+        if target_up {
+            hang_leg(pbx, &core, &leg.id);
+            left(&leg.name, &target_bridge);
+        }
+        left(&who.name, &target_bridge);
+        joined(&who.name, &p.bridge);
+        hold.stop();
+    };
+    enum Stim {
+        TransfererGone,
+        TransfereeGone,
+        TargetAnswer,
+        TargetGone,
+        Timeout,
+        Abort,
+        Complete,
+    }
+    let stim = loop {
+        let s = tokio::select! {
+            r = relay(p.transferer, &mut leg.stream, (true, false)) => {
+                match r {
+                    (Side::Caller, Input::Dtmf(d)) => {
+                        digits.push(d);
+                        match code_of(&cfg, &digits) {
+                            Code::Prefix => None,
+                            Code::Abort => { digits.clear(); Some(Stim::Abort) }
+                            Code::Complete => { digits.clear(); Some(Stim::Complete) }
+                            Code::None => {
+                                for c in std::mem::take(&mut digits).chars() {
+                                    leg.stream.send_dtmf(c, 100).await;
+                                }
+                                None
+                            }
+                        }
+                    }
+                    (Side::Caller, Input::RtpTimeout) => Some(Stim::TransfererGone),
+                    (Side::Callee, Input::RtpTimeout) => Some(Stim::TargetGone),
+                    _ => None,
+                }
+            }
+            ev = leg.events.recv() => match ev {
+                Some((_, DialEvent::Answered)) => { ring = None; Some(Stim::TargetAnswer) }
+                Some((_, DialEvent::Ringing)) => {
+                    if ring.is_none() {
+                        ring = ringback(pbx);
+                    }
+                    None
+                }
+                Some((_, DialEvent::Progress)) => { ring = None; None }
+                Some((_, DialEvent::Failed(_) | DialEvent::Hangup)) | None => Some(Stim::TargetGone),
+                Some(_) => None,
+            },
+            _ = tokio::time::sleep_until(deadline), if !answered => Some(Stim::Timeout),
+            s = watch.hangup() => Some(if s == transferer_side { Stim::TransfererGone } else { Stim::TransfereeGone }),
+            _ = tick.tick() => {
+                hold.play(p.transferee);
+                if let Some(r) = ring.as_mut() {
+                    let mut frame = [0i16; FRAME];
+                    let n = r.fill(&mut frame);
+                    frame[n..].fill(0);
+                    p.transferer.write(&frame);
+                }
+                None
+            }
+            _ = p.transferee.read() => None,
+        };
+        match s {
+            Some(Stim::TargetAnswer) => answered = true,
+            Some(s) => break s,
+            None => {}
+        }
+    };
+    match stim {
+        Stim::TransfererGone | Stim::Complete if answered => {
+            // TRANSFER_COMPLETE: the target's bridge merges into the transferee's; the
+            // transferer is left out.
+            left(&leg.name, &target_bridge);
+            hold.stop();
+            joined(&leg.name, &p.bridge);
+            left(&who.name, &target_bridge);
+            leg.bridge = p.bridge.clone();
+            if matches!(stim, Stim::Complete) {
+                kick(pbx, &core, watch, transferer_side, &p.transferer_id);
+            }
+            let lang = pbx.default_language.clone();
+            play(pbx, &mut leg.stream, &leg.name, &lang, &cfg.xfersound, "").await;
+            Attended::Transfer(leg)
+        }
+        Stim::TransfererGone | Stim::Complete => {
+            // TRANSFER_BLOND(_NONFINAL): the transferee waits for the ringing target.
+            left(&leg.name, &target_bridge);
+            hold.stop();
+            joined(&leg.name, &p.bridge);
+            left(&who.name, &target_bridge);
+            leg.bridge = p.bridge.clone();
+            if matches!(stim, Stim::Complete) {
+                kick(pbx, &core, watch, transferer_side, &p.transferer_id);
+            }
+            blond(pbx, &core, &cfg, p.transferee, leg, watch, transferee_side).await
+        }
+        Stim::TransfereeGone => {
+            // The transferer and the target go on as a normal call.
+            play(
+                pbx,
+                p.transferer,
+                &who.name,
+                &who.language,
+                &cfg.xferfailsound,
+                "",
+            )
+            .await;
+            hold.stop();
+            Attended::TransfereeGone(leg)
+        }
+        Stim::TargetGone => {
+            if !answered {
+                play(
+                    pbx,
+                    p.transferer,
+                    &who.name,
+                    &who.language,
+                    &cfg.xferfailsound,
+                    "",
+                )
+                .await;
+            }
+            left(&leg.name, &target_bridge);
+            rebridge(&mut hold, &leg, false);
+            Attended::Back
+        }
+        Stim::Timeout | Stim::Abort => {
+            play(
+                pbx,
+                p.transferer,
+                &who.name,
+                &who.language,
+                &cfg.xferfailsound,
+                "",
+            )
+            .await;
+            rebridge(&mut hold, &leg, true);
+            Attended::Back
+        }
+        Stim::TargetAnswer => unreachable!("handled in the loop"),
+    }
+}
+
+/// The default zone's ringback (indications.conf `ring`), as a channel that is up hears
+/// when its peer rings.
+fn ringback(pbx: &Pbx) -> Option<crate::media::tones::TonePlayer> {
+    use crate::media::tones::{parse_tone_list, TonePlayer};
+    let cfg = pbx.config.read().unwrap();
+    let builtin;
+    let ind = match cfg.indications.as_ref() {
+        Some(i) => i,
+        None => {
+            builtin = crate::config::indications::IndicationsConf::builtin();
+            &builtin
+        }
+    };
+    let list = parse_tone_list(ind.tone(None, "ring")?);
+    (!list.parts.is_empty()).then(|| TonePlayer::new(list, None))
+}
+
+/// The transferer completed with `atxfercomplete`: it is hung up (the caller's channel, or
+/// the callee leg `id`).
+fn kick(pbx: &Pbx, core: &CoreTx, watch: &Watch<'_>, side: Side, id: &str) {
+    match side {
+        Side::Callee => hang_leg(pbx, core, id),
+        Side::Caller => watch.caller.softhangup(),
+    }
+}
+
+/// A blond transfer: the transferee is bridged with the still ringing target until it
+/// answers (the transfer is done), fails, or `atxfernoanswertimeout` passes (with
+/// `atxferdropcall=no` Asterisk then calls the transferer back; zvezda gives up).
+async fn blond(
+    pbx: &Arc<Pbx>,
+    core: &CoreTx,
+    cfg: &XferConfig,
+    transferee: &mut RtpStream,
+    mut leg: ConsultLeg,
+    watch: &mut Watch<'_>,
+    transferee_side: Side,
+) -> Attended {
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(cfg.noanswer_ms);
+    loop {
+        tokio::select! {
+            r = relay(transferee, &mut leg.stream, (false, false)) => {
+                if let (_, Input::RtpTimeout) = r {
+                    hang_leg(pbx, core, &leg.id);
+                    return Attended::Failed;
+                }
+            }
+            ev = leg.events.recv() => match ev {
+                Some((_, DialEvent::Answered)) => return Attended::Transfer(leg),
+                Some((_, DialEvent::Failed(_) | DialEvent::Hangup)) | None => {
+                    if !cfg.dropcall {
+                        crate::logger::notice(
+                            "bridge_basic.c",
+                            "The transfer target did not answer: calling the transferer back (atxferdropcall=no) is not supported; hanging up",
+                        );
+                    }
+                    return Attended::Failed;
+                }
+                Some(_) => {}
+            },
+            _ = tokio::time::sleep_until(deadline), if !cfg.dropcall => {
+                hang_leg(pbx, core, &leg.id);
+                crate::logger::notice(
+                    "bridge_basic.c",
+                    "The transfer target did not answer: calling the transferer back (atxferdropcall=no) is not supported; hanging up",
+                );
+                return Attended::Failed;
+            }
+            _ = watch.hangup_of(transferee_side) => {
+                hang_leg(pbx, core, &leg.id);
+                return Attended::Hangup(transferee_side);
+            }
+        }
+    }
+}

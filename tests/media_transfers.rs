@@ -344,8 +344,18 @@ fn attended_transfer_completes_when_the_transferer_hangs_up() {
     let (a_rtp, heard) = tone_heard(a_rtp, a_to, &c_rtp, 900.0);
     assert!(heard > 0.5, "6666 did not hear 1001 ({heard})");
     drain(&a_rtp);
-    let (_c_rtp, heard) = tone_heard(c_rtp, c_to, &a_rtp, 1300.0);
+    let (mut c_rtp, heard) = tone_heard(c_rtp, c_to, &a_rtp, 1300.0);
     assert!(heard > 0.5, "1001 did not hear 6666 ({heard})");
+    // The transferer's `t` does not pass to the target: its '#' is a digit for 1001.
+    drain(&a_rtp);
+    c_rtp.send_dtmf(c_to, '#', 160);
+    let got = a_rtp.collect(Duration::from_millis(500), |g| {
+        g.iter().any(|x| x.pt == 101)
+    });
+    assert!(
+        got.iter().any(|x| x.pt == 101),
+        "6666's # did not reach 1001"
+    );
     a.bye(&ok, "1002", "atx");
     assert_eq!(target.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
     s.wait_idle();
@@ -457,6 +467,11 @@ fn attended_transfer_to_a_busy_or_silent_target_returns() {
         if busy {
             assert!(t.contains("SIP/6666-00000002 is busy"), "{t}");
         }
+        // The failed transfer's xferfailsound (`beeperr`) to the transferer.
+        assert!(
+            t.contains("    -- <SIP/1002-00000001> Playing 'beeperr.slin' (language 'en')"),
+            "{t}"
+        );
     }
 }
 

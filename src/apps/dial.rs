@@ -478,7 +478,7 @@ async fn dial_wait(
     drop(streams);
     // Feature codes (features.conf) the options arm: `t`/`T` transfer for the called/calling
     // party, `h`/`H` disconnect.
-    let feats = Features::new(pbx, opts);
+    let mut feats = Features::new(pbx, opts);
     let mut pending: [String; 2] = Default::default();
     let mut transfer_to: Option<(String, String)> = None;
     // The caller blind-transferred the called leg: it runs the dialplan there on its own.
@@ -670,7 +670,10 @@ async fn dial_wait(
                             transfer::Attended::TransfereeGone(leg) => (leg, side),
                         };
                         if stays == Side::Caller {
-                            // The caller talks to the target now, in place of the called leg.
+                            // The caller talks to the target now, in place of the called leg
+                            // (whose features do not pass to the target).
+                            feats.callee = (false, false);
+                            feats.record.1 = false;
                             pbx.unregister(&wname);
                             legs.retain(|l| l != &wname);
                             bridge = leg.bridge.clone();

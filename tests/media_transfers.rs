@@ -660,3 +660,55 @@ fn attended_transfer_abort_returns_to_the_transferee() {
     assert_eq!(next_request(&b, "BYE").method(), Some("BYE"));
     s.wait_idle();
 }
+
+/// `atxfercomplete` (`*2` by default, the same keys as the reference's `atxfer`): the
+/// transferer completes without hanging up; zvezda hangs it up (BYE) and bridges the
+/// transferee with the target.
+#[test]
+fn attended_transfer_completes_with_the_complete_code() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "[office]\nexten => 1002,1,Dial(SIP/1002,,t)\nsame => n,Hangup()\n\
+         exten => 6666,1,Dial(SIP/6666)\nsame => n,Hangup()\n",
+        "",
+    );
+    let s = Server::start(dir.path());
+    let (c, c_rtp) = phone(port, "6666");
+    let target = c.callee(&[200], Duration::from_millis(100), Duration::from_secs(20));
+    let Call {
+        a,
+        a_rtp,
+        a_to,
+        ok,
+        b,
+        mut b_rtp,
+        b_to,
+        ..
+    } = call_1002(port, "cplt");
+    std::thread::sleep(Duration::from_millis(300));
+    press(&mut b_rtp, b_to, "*2");
+    assert!(s.wait_line("Started DTMF attended transfer.", 3));
+    press(&mut b_rtp, b_to, "6666");
+    assert!(
+        s.wait_line("answered Local/6666@office-00000000;2", 6),
+        "{}",
+        trace(&s)
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    press(&mut b_rtp, b_to, "*2");
+    let bye = next_request(&b, "BYE");
+    ok_to(&b, &bye);
+    assert!(s.wait_line("Playing 'beep.", 3), "{}", trace(&s));
+    std::thread::sleep(Duration::from_millis(800));
+    let c_to = rtp_target(c.offers.lock().unwrap()[0].as_bytes());
+    drain(&c_rtp);
+    let (a_rtp, heard) = tone_heard(a_rtp, a_to, &c_rtp, 900.0);
+    assert!(heard > 0.5, "6666 did not hear 1001 ({heard})");
+    drain(&a_rtp);
+    let (_c_rtp, heard) = tone_heard(c_rtp, c_to, &a_rtp, 1300.0);
+    assert!(heard > 0.5, "1001 did not hear 6666 ({heard})");
+    a.bye(&ok, "1002", "cplt");
+    assert_eq!(target.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
+    s.wait_idle();
+}

@@ -712,3 +712,202 @@ fn attended_transfer_completes_with_the_complete_code() {
     assert_eq!(target.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
     s.wait_idle();
 }
+
+/// Asterisk's default `atxferdropcall=no`: after a blond transfer whose target does not
+/// answer within `atxfernoanswertimeout`, the transferer is called back; when it answers
+/// it talks with the transferee again.
+#[test]
+fn blond_transfer_calls_the_transferer_back() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "[office]\nexten => 1002,1,Dial(SIP/1002,,t)\nsame => n,Hangup()\n\
+         exten => 6666,1,Dial(SIP/6666)\nsame => n,Hangup()\n",
+        "atxfernoanswertimeout=>2\natxferloopdelay=>1\n",
+    );
+    let s = Server::start(dir.path());
+    let (c, _c_rtp) = phone(port, "6666");
+    let target = c.callee(&[180], Duration::from_millis(100), Duration::from_secs(6));
+    let Call {
+        a,
+        a_rtp,
+        a_to,
+        ok,
+        b,
+        mut b_rtp,
+        b_to,
+        b_inv,
+    } = call_1002(port, "recall");
+    std::thread::sleep(Duration::from_millis(300));
+    press(&mut b_rtp, b_to, "*2");
+    assert!(s.wait_line("Started DTMF attended transfer.", 3));
+    press(&mut b_rtp, b_to, "6666");
+    assert!(
+        s.wait_line("SIP/6666-00000002 is ringing", 4),
+        "{}",
+        trace(&s)
+    );
+    callee_bye(&b, &b_inv);
+    // The transferee hears ringback while the target rings.
+    assert!(s.wait_line("Stopped music on hold on SIP/1001-00000000", 3));
+    drain(&a_rtp);
+    let pcm = support::rtp::decode(&a_rtp.collect(Duration::from_millis(600), |_| false));
+    let ringback = support::rtp::energy_at(&pcm, 440.0) + support::rtp::energy_at(&pcm, 480.0);
+    assert!(
+        ringback > 0.5,
+        "the transferee heard no ringback ({ringback})"
+    );
+    // 2 s later: the target is given up, 1002 is called back (as itself).
+    let inv = next_request(&b, "INVITE");
+    assert!(
+        inv.header("From").unwrap().contains("<sip:1002@"),
+        "{inv:?}"
+    );
+    b.send(&respond(&b, &inv, 200, "OK"));
+    assert_eq!(next_request(&b, "ACK").method(), Some("ACK"));
+    assert_eq!(target.join().unwrap(), vec!["INVITE", "CANCEL"]);
+    let b_to = rtp_target(&inv.body);
+    assert!(
+        s.wait_line("SIP/1002-00000003 answered", 3),
+        "{}",
+        trace(&s)
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    drain(&b_rtp);
+    let (a_rtp, heard) = tone_heard(a_rtp, a_to, &b_rtp, 900.0);
+    assert!(
+        heard > 0.5,
+        "1002 did not hear 1001 after the recall ({heard})"
+    );
+    drain(&a_rtp);
+    let (_b_rtp, heard) = tone_heard(b_rtp, b_to, &a_rtp, 1300.0);
+    assert!(
+        heard > 0.5,
+        "1001 did not hear 1002 after the recall ({heard})"
+    );
+    a.bye(&ok, "1002", "recall");
+    let bye = next_request(&b, "BYE");
+    assert_eq!(bye.call_id(), inv.call_id());
+    ok_to(&b, &bye);
+    s.wait_idle();
+    in_order(
+        &trace(&s),
+        &[
+            "    -- Called 1002",
+            "    -- SIP/1002-00000003 answered",
+            "    -- Channel SIP/1002-00000003 joined 'simple_bridge' basic-bridge <",
+            "    -- Channel SIP/1001-00000000 left 'simple_bridge' basic-bridge <",
+        ],
+    );
+}
+
+/// Nobody answers after a blond transfer: target, transferer, target again (after
+/// `atxferloopdelay` of music), transferer again; after `atxfercallbackretries` (2) calls to
+/// the transferer the transferee is hung up.
+#[test]
+fn blond_transfer_gives_up_after_the_callback_retries() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "[office]\nexten => 1002,1,Dial(SIP/1002,,t)\nsame => n,Hangup()\n\
+         exten => 6666,1,Dial(SIP/6666)\nsame => n,Hangup()\n",
+        "atxfernoanswertimeout=>1\natxferloopdelay=>1\n",
+    );
+    let s = Server::start(dir.path());
+    let (c, _c_rtp) = phone(port, "6666");
+    let target = c.callee(&[180], Duration::from_millis(100), Duration::from_secs(8));
+    let Call {
+        a,
+        b,
+        mut b_rtp,
+        b_to,
+        b_inv,
+        ..
+    } = call_1002(port, "giveup");
+    std::thread::sleep(Duration::from_millis(300));
+    press(&mut b_rtp, b_to, "*2");
+    assert!(s.wait_line("Started DTMF attended transfer.", 3));
+    press(&mut b_rtp, b_to, "6666");
+    assert!(
+        s.wait_line("SIP/6666-00000002 is ringing", 4),
+        "{}",
+        trace(&s)
+    );
+    callee_bye(&b, &b_inv);
+    // 1002 rings twice and never answers.
+    let b2 = b.sock.try_clone().unwrap();
+    let transferer = std::thread::spawn(move || {
+        let mut got = Vec::new();
+        let t0 = std::time::Instant::now();
+        let mut buf = [0u8; 8192];
+        b2.set_read_timeout(Some(Duration::from_millis(500)))
+            .unwrap();
+        while t0.elapsed() < Duration::from_secs(12) && got.len() < 4 {
+            let Ok((n, from)) = b2.recv_from(&mut buf) else {
+                continue;
+            };
+            let m = Message::parse(&buf[..n], false).unwrap().0;
+            match m.method() {
+                Some("INVITE") => {
+                    got.push("INVITE");
+                    let r = format!(
+                        "SIP/2.0 180 Ringing\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=rr\r\nCall-ID: {}\r\nCSeq: {}\r\nContent-Length: 0\r\n\r\n",
+                        m.header("Via").unwrap(),
+                        m.header("From").unwrap(),
+                        m.header("To").unwrap(),
+                        m.call_id().unwrap(),
+                        m.header("CSeq").unwrap()
+                    );
+                    b2.send_to(r.as_bytes(), from).unwrap();
+                }
+                Some("CANCEL") => {
+                    got.push("CANCEL");
+                    let r = format!(
+                        "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {}\r\nContent-Length: 0\r\n\r\n",
+                        m.header("Via").unwrap(),
+                        m.header("From").unwrap(),
+                        m.header("To").unwrap(),
+                        m.call_id().unwrap(),
+                        m.header("CSeq").unwrap()
+                    );
+                    b2.send_to(r.as_bytes(), from).unwrap();
+                }
+                _ => {}
+            }
+        }
+        got
+    });
+    let t0 = std::time::Instant::now();
+    a.sock
+        .set_read_timeout(Some(Duration::from_secs(12)))
+        .unwrap();
+    let bye = next_request(&a, "BYE");
+    let took = t0.elapsed();
+    assert_eq!(bye.call_id(), Some("giveup"));
+    ok_to(&a, &bye);
+    assert_eq!(
+        transferer.join().unwrap(),
+        vec!["INVITE", "CANCEL", "INVITE", "CANCEL"]
+    );
+    assert_eq!(
+        target.join().unwrap(),
+        vec!["INVITE", "CANCEL", "INVITE", "CANCEL"]
+    );
+    // blond 1 s, recall 1 s, wait 1 s, target 1 s, wait 1 s, recall 1 s.
+    assert!(
+        took >= Duration::from_millis(5000) && took < Duration::from_secs(10),
+        "gave up after {took:?}"
+    );
+    s.wait_idle();
+    let t = trace(&s);
+    assert!(
+        t.matches("Started music on hold, class 'default', on channel 'SIP/1001-00000000'")
+            .count()
+            >= 3,
+        "{t}"
+    );
+    assert!(
+        t.contains("Channel Local/6666@office-00000001;1 joined"),
+        "{t}"
+    );
+}

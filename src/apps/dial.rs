@@ -151,7 +151,10 @@ fn call_limit_ok(pbx: &Pbx, peer: &str) -> bool {
 }
 
 /// Where a `SIP/peer[/number]` target goes: the registered contact, or the static host.
-fn resolve_sip(pbx: &Pbx, resource: &str) -> Option<(String, std::net::SocketAddr, String)> {
+pub(crate) fn resolve_sip(
+    pbx: &Pbx,
+    resource: &str,
+) -> Option<(String, std::net::SocketAddr, String)> {
     let (peer, number) = match resource.split_once('/') {
         Some((p, n)) => (p, Some(n)),
         None => (resource, None),
@@ -659,8 +662,15 @@ async fn dial_wait(
                             }
                             transfer::Attended::Failed => {
                                 // The transferee is hung up (the transferer is gone already).
-                                hang_leg(pbx, core, &wid);
+                                let gone = if side == Side::Callee {
+                                    chan.name.clone()
+                                } else {
+                                    hang_leg(pbx, core, &wid);
+                                    wname.clone()
+                                };
+                                transfer::left(&gone, &bridge);
                                 chan.handle.softhangup();
+                                detached = true;
                                 break false;
                             }
                             transfer::Attended::Transfer(leg) => {
@@ -677,6 +687,9 @@ async fn dial_wait(
                             pbx.unregister(&wname);
                             legs.retain(|l| l != &wname);
                             bridge = leg.bridge.clone();
+                            if leg.registered {
+                                legs.push(leg.name.clone());
+                            }
                             theirs = Some(leg.stream);
                             wname = leg.name;
                             wid = leg.id;
@@ -690,7 +703,7 @@ async fn dial_wait(
                         let events = std::mem::replace(rx, none);
                         legs.retain(|l| l != &wname);
                         let callee = transfer::Peer { name: wname.clone(), id: wid.clone(), stream, events, idx: w, registered: true };
-                        let target = transfer::Peer { name: leg.name, id: leg.id, stream: leg.stream, events: leg.events, idx: transfer::CONSULT_IDX, registered: false };
+                        let target = transfer::Peer { name: leg.name, id: leg.id, stream: leg.stream, events: leg.events, idx: transfer::CONSULT_IDX, registered: leg.registered };
                         transfer::spawn_bridge(pbx.clone(), core.clone(), callee, target, leg.bridge);
                         detached = true;
                         break false;

@@ -2,8 +2,8 @@
 //! three-way states.
 
 use super::{
-    bridge_id, grab, hang_leg, joined, left, play, while_held, CoreTx, Events, Hold, Transferer,
-    Watch, XferConfig, CONSULT_IDX,
+    bridge_id, call_sip, grab, hang_leg, joined, left, play, while_held, CoreTx, Events, Hold,
+    Transferer, Watch, XferConfig, CONSULT_IDX,
 };
 use crate::channel::bridge::{relay, Side};
 use crate::channel::media::{Input, RtpStream, FRAME};
@@ -23,6 +23,9 @@ pub struct ConsultLeg {
     pub events: Events,
     /// The bridge it is in (the target's bridge, or the transferee's once merged).
     pub bridge: String,
+    /// Listed in `core show channels` by the transfer (a transferer called back): to be
+    /// removed when it ends.
+    pub registered: bool,
 }
 
 /// How an attended transfer ended.
@@ -174,6 +177,7 @@ pub async fn attended(pbx: &Arc<Pbx>, p: Parties<'_>, watch: &mut Watch<'_>) -> 
         stream: consult.stream,
         events,
         bridge: target_bridge.clone(),
+        registered: false,
     };
     let core = pbx.sip.core.lock().unwrap().clone();
     let mut answered = false;
@@ -282,7 +286,23 @@ pub async fn attended(pbx: &Arc<Pbx>, p: Parties<'_>, watch: &mut Watch<'_>) -> 
             if matches!(stim, Stim::Complete) {
                 kick(pbx, &core, watch, transferer_side, &p.transferer_id);
             }
-            blond(pbx, &core, &cfg, p.transferee, leg, watch, transferee_side).await
+            let recall = Recall {
+                who: who.clone(),
+                dest,
+            };
+            let name = p.transferee_name.clone();
+            blond(
+                pbx,
+                &core,
+                &cfg,
+                p.transferee,
+                &name,
+                leg,
+                watch,
+                transferee_side,
+                &recall,
+            )
+            .await
         }
         Stim::TransfereeGone => {
             // The transferer and the target go on as a normal call.
@@ -357,52 +377,276 @@ fn kick(pbx: &Pbx, core: &CoreTx, watch: &Watch<'_>, side: Side, id: &str) {
     }
 }
 
+/// A party being called for the transferee after a blond transfer: the target (a Local
+/// pair) or the transferer called back (a SIP call). Its stream and name come with its first
+/// events for a SIP call.
+struct Attempt {
+    name: String,
+    id: String,
+    stream: Option<Box<RtpStream>>,
+    events: Events,
+    /// Listed in `core show channels` by us (a SIP call).
+    registered: bool,
+    /// It sent early media: no ringback over it.
+    early: bool,
+    /// It is in the transferee's bridge already (a Local pair is, from the start).
+    in_bridge: bool,
+}
+
+impl Attempt {
+    fn of(leg: ConsultLeg) -> Attempt {
+        Attempt {
+            name: leg.name,
+            id: leg.id,
+            stream: Some(leg.stream),
+            events: leg.events,
+            registered: leg.registered,
+            early: false,
+            in_bridge: true,
+        }
+    }
+
+    fn end(self, pbx: &Pbx, core: &CoreTx, bridge: &str) {
+        hang_leg(pbx, core, &self.id);
+        if self.in_bridge {
+            left(&self.name, bridge);
+        }
+        if self.registered {
+            pbx.unregister(&self.name);
+        }
+    }
+}
+
+/// What the blond transfer calls next (bridge_basic.c's recall superstate).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Next {
+    /// TRANSFER_RECALLING: call the transferer back.
+    Recall,
+    /// TRANSFER_RETRANSFER: call the target again.
+    Retransfer,
+}
+
+/// Who to call again after a blond transfer: the transferer (its SIP peer) and the target.
+pub struct Recall {
+    pub who: Transferer,
+    /// `exten@context` of the target.
+    pub dest: String,
+}
+
 /// A blond transfer: the transferee is bridged with the still ringing target until it
-/// answers (the transfer is done), fails, or `atxfernoanswertimeout` passes (with
-/// `atxferdropcall=no` Asterisk then calls the transferer back; zvezda gives up).
+/// answers (the transfer is done) or fails. With `atxferdropcall=no` (the default) a target
+/// that does not answer within `atxfernoanswertimeout` (or fails) is given up and the
+/// transferer is called back; if it does not answer either, after `atxferloopdelay` (music
+/// on hold meanwhile) the target is called again, and so on until `atxfercallbackretries`
+/// calls to the transferer failed. The transferee hears ringback while a party rings.
+#[allow(clippy::too_many_arguments)]
 async fn blond(
     pbx: &Arc<Pbx>,
     core: &CoreTx,
     cfg: &XferConfig,
     transferee: &mut RtpStream,
-    mut leg: ConsultLeg,
+    transferee_name: &str,
+    leg: ConsultLeg,
     watch: &mut Watch<'_>,
     transferee_side: Side,
+    recall: &Recall,
 ) -> Attended {
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(cfg.noanswer_ms);
+    let bridge = leg.bridge.clone();
+    let mut cur = Some(Attempt::of(leg));
+    let mut next = Next::Recall;
+    let mut retries = 0;
+    let mut hold: Option<Hold> = None;
+    let mut ring = ringback(pbx);
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
     loop {
-        tokio::select! {
-            r = relay(transferee, &mut leg.stream, (false, false)) => {
-                if let (_, Input::RtpTimeout) = r {
-                    hang_leg(pbx, core, &leg.id);
-                    return Attended::Failed;
+        let wait = if cur.is_some() {
+            cfg.noanswer_ms
+        } else {
+            cfg.loop_delay_ms
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(wait);
+        // Until the current attempt ends (or the wait is over).
+        let answered = loop {
+            let has_cur = cur.is_some();
+            let (stream, rx) = match cur.as_mut() {
+                Some(c) => (c.stream.as_deref_mut(), Some(&mut c.events)),
+                None => (None, None),
+            };
+            // The transferee talks with the party called once it has audio; its input is
+            // read (and dropped) meanwhile.
+            let media = async {
+                match stream {
+                    Some(s) => relay(transferee, s, (false, false)).await,
+                    None => loop {
+                        transferee.read().await;
+                    },
+                }
+            };
+            let events = async {
+                match rx {
+                    Some(e) => e.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                r = media => {
+                    if let (Side::Callee, Input::RtpTimeout) = r {
+                        break false;
+                    }
+                }
+                ev = events => {
+                    let Some(c) = cur.as_mut() else { continue };
+                    match ev {
+                        Some((_, DialEvent::Answered)) => {
+                            if c.registered {
+                                crate::verb!(3, "{} answered", c.name);
+                            }
+                            break true;
+                        }
+                        Some((_, DialEvent::Created(id, name))) => {
+                            let leg = crate::channel::Channel::new(name.clone(), pbx.next_uniqueid(), "", "");
+                            pbx.register(leg.handle.clone());
+                            c.id = id;
+                            c.name = name;
+                            c.registered = true;
+                        }
+                        Some((_, DialEvent::Stream(st))) => c.stream = Some(st),
+                        Some((_, DialEvent::Progress)) => c.early = true,
+                        Some((_, DialEvent::Ringing)) => {
+                            if c.registered {
+                                crate::verb!(3, "{} is ringing", c.name);
+                            }
+                        }
+                        Some((_, DialEvent::Failed(code))) => {
+                            if c.registered && matches!(code, 486 | 600 | 603) {
+                                crate::verb!(3, "{} is busy", c.name);
+                            }
+                            break false;
+                        }
+                        Some((_, DialEvent::Hangup)) | None => break false,
+                    }
+                }
+                _ = tokio::time::sleep_until(deadline), if !cfg.dropcall || !has_cur => break false,
+                _ = watch.hangup_of(transferee_side) => {
+                    if let Some(c) = cur.take() {
+                        c.end(pbx, core, &bridge);
+                    }
+                    if let Some(h) = hold.as_mut() {
+                        h.stop();
+                    }
+                    return Attended::Hangup(transferee_side);
+                }
+                _ = tick.tick() => {
+                    if let Some(h) = hold.as_mut() {
+                        h.play(transferee);
+                    } else if let (Some(r), Some(c)) = (ring.as_mut(), cur.as_ref()) {
+                        if !c.early {
+                            let mut frame = [0i16; FRAME];
+                            let n = r.fill(&mut frame);
+                            frame[n..].fill(0);
+                            transferee.write(&frame);
+                        }
+                    }
                 }
             }
-            ev = leg.events.recv() => match ev {
-                Some((_, DialEvent::Answered)) => return Attended::Transfer(leg),
-                Some((_, DialEvent::Failed(_) | DialEvent::Hangup)) | None => {
-                    if !cfg.dropcall {
-                        crate::logger::notice(
-                            "bridge_basic.c",
-                            "The transfer target did not answer: calling the transferer back (atxferdropcall=no) is not supported; hanging up",
-                        );
-                    }
-                    return Attended::Failed;
-                }
-                Some(_) => {}
-            },
-            _ = tokio::time::sleep_until(deadline), if !cfg.dropcall => {
-                hang_leg(pbx, core, &leg.id);
-                crate::logger::notice(
-                    "bridge_basic.c",
-                    "The transfer target did not answer: calling the transferer back (atxferdropcall=no) is not supported; hanging up",
-                );
+        };
+        if answered {
+            let c = cur.take().expect("an attempt answered");
+            let Some(stream) = c.stream else {
+                c.end(pbx, core, &bridge);
+                return Attended::Failed;
+            };
+            if !c.in_bridge {
+                joined(&c.name, &bridge);
+            }
+            return Attended::Transfer(ConsultLeg {
+                name: c.name,
+                id: c.id,
+                stream,
+                events: c.events,
+                bridge,
+                registered: c.registered,
+            });
+        }
+        // The attempt failed, or the wait is over: what comes next.
+        let was_waiting = cur.is_none();
+        if let Some(c) = cur.take() {
+            c.end(pbx, core, &bridge);
+        }
+        if let Some(mut h) = hold.take() {
+            h.stop();
+        }
+        if cfg.dropcall {
+            return Attended::Failed;
+        }
+        if !was_waiting && next == Next::Retransfer {
+            // A call to the transferer failed.
+            retries += 1;
+            if retries >= cfg.callback_retries {
                 return Attended::Failed;
             }
-            _ = watch.hangup_of(transferee_side) => {
-                hang_leg(pbx, core, &leg.id);
-                return Attended::Hangup(transferee_side);
-            }
         }
+        if !was_waiting && cfg.loop_delay_ms > 0 && retries > 0 {
+            hold = Some(Hold::start(pbx, transferee_name));
+            continue;
+        }
+        ring = ringback(pbx);
+        let (tx, events) = tokio::sync::mpsc::unbounded_channel();
+        cur = match next {
+            Next::Recall => {
+                next = Next::Retransfer;
+                let peer = recall
+                    .who
+                    .name
+                    .strip_prefix("SIP/")
+                    .and_then(|n| n.rsplit_once('-'))
+                    .map(|(p, _)| p.to_string());
+                match peer {
+                    Some(p) if call_sip(pbx, core, &p, &recall.who.caller, CONSULT_IDX, tx) => {
+                        crate::verb!(3, "Called {}", p);
+                        Some(Attempt {
+                            name: String::new(),
+                            id: String::new(),
+                            stream: None,
+                            events,
+                            registered: false,
+                            early: false,
+                            in_bridge: false,
+                        })
+                    }
+                    _ => return Attended::Failed,
+                }
+            }
+            Next::Retransfer => {
+                next = Next::Recall;
+                let origin = crate::channel::local::Origin {
+                    vars: recall.who.vars.clone(),
+                    caller: recall.who.caller.clone(),
+                    language: recall.who.language.clone(),
+                };
+                match crate::channel::local::consult_leg(
+                    pbx,
+                    &recall.dest,
+                    origin,
+                    &recall.who.name,
+                    CONSULT_IDX,
+                    tx,
+                ) {
+                    Ok(c) => {
+                        joined(&c.one, &bridge);
+                        Some(Attempt {
+                            name: c.one,
+                            id: c.id,
+                            stream: Some(c.stream),
+                            events,
+                            registered: false,
+                            early: false,
+                            in_bridge: true,
+                        })
+                    }
+                    Err(_) => return Attended::Failed,
+                }
+            }
+        };
     }
 }

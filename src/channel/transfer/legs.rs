@@ -108,3 +108,31 @@ impl crate::channel::Tech for LegTech {
         }
     }
 }
+
+/// Call SIP peer `peer` (its registered contact or static host) from the transfer machinery
+/// (the recall of a transferer), with `caller` as the caller id; its progress comes on
+/// `reply` as `idx` (`Created`, `Stream`, then ringing, answer or failure). False when it
+/// cannot be called.
+pub fn call_sip(
+    pbx: &Pbx,
+    core: &CoreTx,
+    peer: &str,
+    caller: &CallerId,
+    idx: usize,
+    reply: tokio::sync::mpsc::UnboundedSender<(usize, crate::sip::core::DialEvent)>,
+) -> bool {
+    let Some(core) = core else { return false };
+    let Some((peer, to, uri)) = crate::apps::dial::resolve_sip(pbx, peer) else {
+        return false;
+    };
+    core.send(CoreEvent::Dial {
+        peer,
+        to,
+        uri,
+        caller_num: caller.num.clone(),
+        caller_name: caller.name.clone(),
+        idx,
+        reply,
+    })
+    .is_ok()
+}

@@ -11,8 +11,11 @@
 //!   talks to it while the transferee waits on hold. Asterisk's state machine, without the
 //!   swap and three-way states: the transferer hanging up (or `atxfercomplete`) after the
 //!   answer completes the transfer (`xfersound` to the target); before the answer it is a
-//!   "blond" transfer: the transferee waits for the ringing target (`atxferdropcall=no`, the
-//!   default, keeps it until `atxfernoanswertimeout`). The target failing (busy, no answer
+//!   "blond" transfer: the transferee waits for the ringing target, hearing ringback; with
+//!   `atxferdropcall=no` (the default) a target that does not answer within
+//!   `atxfernoanswertimeout` is given up and the transferer is called back, then the target
+//!   again after `atxferloopdelay`, until `atxfercallbackretries` recalls failed (then the
+//!   transferee is hung up). The target failing (busy, no answer
 //!   within `atxfernoanswertimeout`, hang-up) or `atxferabort` takes the transferer back to
 //!   the transferee (`xferfailsound`). The transferee hanging up leaves the transferer with
 //!   the target.
@@ -33,7 +36,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 mod attended;
 mod legs;
 pub use attended::{attended, Attended, ConsultLeg, Parties};
-pub use legs::{run_leg, spawn_bridge, Peer};
+pub use legs::{call_sip, run_leg, spawn_bridge, Peer};
 
 /// The SIP core's queue (None when SIP is not running).
 pub type CoreTx = Option<UnboundedSender<CoreEvent>>;
@@ -81,7 +84,7 @@ pub fn bridge_id() -> String {
     )
 }
 
-fn joined(chan: &str, bridge: &str) {
+pub fn joined(chan: &str, bridge: &str) {
     crate::verb!(
         3,
         "Channel {} joined 'simple_bridge' basic-bridge <{}>",
@@ -90,7 +93,7 @@ fn joined(chan: &str, bridge: &str) {
     );
 }
 
-fn left(chan: &str, bridge: &str) {
+pub fn left(chan: &str, bridge: &str) {
     crate::verb!(
         3,
         "Channel {} left 'simple_bridge' basic-bridge <{}>",
@@ -105,6 +108,8 @@ pub struct XferConfig {
     pub digit_ms: u64,
     pub noanswer_ms: u64,
     pub dropcall: bool,
+    pub loop_delay_ms: u64,
+    pub callback_retries: u32,
     pub abort: String,
     pub complete: String,
     pub threeway: String,
@@ -137,6 +142,10 @@ impl XferConfig {
                 15,
             ),
             dropcall: crate::config::ast_true(&opt("atxferdropcall", "no")),
+            loop_delay_ms: opt("atxferloopdelay", "10").parse::<u64>().unwrap_or(10) * 1000,
+            callback_retries: opt("atxfercallbackretries", "2")
+                .parse::<u32>()
+                .unwrap_or(2),
             abort: opt("atxferabort", "*1"),
             complete: opt("atxfercomplete", "*2"),
             threeway: opt("atxferthreeway", "*3"),

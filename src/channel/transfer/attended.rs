@@ -50,11 +50,18 @@ enum Code {
     None,
     Abort,
     Complete,
+    Threeway,
+    Swap,
 }
 
 fn code_of(cfg: &XferConfig, buf: &str) -> Code {
     let mut prefix = false;
-    for (code, what) in [(&cfg.abort, Code::Abort), (&cfg.complete, Code::Complete)] {
+    for (code, what) in [
+        (&cfg.abort, Code::Abort),
+        (&cfg.complete, Code::Complete),
+        (&cfg.threeway, Code::Threeway),
+        (&cfg.swap, Code::Swap),
+    ] {
         if code.is_empty() {
             continue;
         }
@@ -63,17 +70,6 @@ fn code_of(cfg: &XferConfig, buf: &str) -> Code {
         }
         if code.starts_with(buf) {
             prefix = true;
-        }
-    }
-    // The three-way and swap codes are recognised (so their digits are not sent to the
-    // target) but do nothing yet.
-    for code in [&cfg.threeway, &cfg.swap] {
-        if !code.is_empty() && code.starts_with(buf) {
-            return if code == buf {
-                Code::None
-            } else {
-                Code::Prefix
-            };
         }
     }
     if prefix {
@@ -186,16 +182,11 @@ pub async fn attended(pbx: &Arc<Pbx>, p: Parties<'_>, watch: &mut Watch<'_>) -> 
     let mut digits = String::new();
     // While the target rings (without early media), the transferer hears ringback.
     let mut ring: Option<crate::media::tones::TonePlayer> = None;
-    // Back to the transferee: the transferer leaves the target's bridge.
-    let rebridge = |hold: &mut Hold, leg: &ConsultLeg, target_up: bool| {
-        if target_up {
-            hang_leg(pbx, &core, &leg.id);
-            left(&leg.name, &target_bridge);
-        }
-        left(&who.name, &target_bridge);
-        joined(&who.name, &p.bridge);
-        hold.stop();
-    };
+    // The transferer talks to the target (`with_target`) or, after `atxferswap`, to the
+    // transferee (Asterisk's HESITANT / DOUBLECHECKING states); the other one waits on hold
+    // (a target that has not answered just rings).
+    let mut with_target = true;
+    let mut target_hold: Option<Hold> = None;
     enum Stim {
         TransfererGone,
         TransfereeGone,
@@ -204,30 +195,51 @@ pub async fn attended(pbx: &Arc<Pbx>, p: Parties<'_>, watch: &mut Watch<'_>) -> 
         Timeout,
         Abort,
         Complete,
+        Threeway,
+        Swap,
+    }
+    /// What the bridge part of the loop saw.
+    enum Heard {
+        Transferer(Input),
+        Other(Input),
+        Nothing,
     }
     let stim = loop {
+        let (tr, te, ls) = (&mut *p.transferer, &mut *p.transferee, &mut *leg.stream);
+        let media = async {
+            let (other, idle) = if with_target { (ls, te) } else { (te, ls) };
+            tokio::select! {
+                r = relay(tr, other, (true, false)) => match r {
+                    (Side::Caller, i) => Heard::Transferer(i),
+                    (Side::Callee, i) => Heard::Other(i),
+                },
+                _ = idle.read() => Heard::Nothing,
+            }
+        };
         let s = tokio::select! {
-            r = relay(p.transferer, &mut leg.stream, (true, false)) => {
-                match r {
-                    (Side::Caller, Input::Dtmf(d)) => {
-                        digits.push(d);
-                        match code_of(&cfg, &digits) {
-                            Code::Prefix => None,
-                            Code::Abort => { digits.clear(); Some(Stim::Abort) }
-                            Code::Complete => { digits.clear(); Some(Stim::Complete) }
-                            Code::None => {
-                                for c in std::mem::take(&mut digits).chars() {
-                                    leg.stream.send_dtmf(c, 100).await;
-                                }
-                                None
+            h = media => match h {
+                Heard::Transferer(Input::Dtmf(d)) => {
+                    digits.push(d);
+                    match code_of(&cfg, &digits) {
+                        Code::Prefix => None,
+                        Code::Abort => { digits.clear(); Some(Stim::Abort) }
+                        Code::Complete => { digits.clear(); Some(Stim::Complete) }
+                        Code::Threeway => { digits.clear(); Some(Stim::Threeway) }
+                        Code::Swap => { digits.clear(); Some(Stim::Swap) }
+                        Code::None => {
+                            let to = if with_target { &mut *leg.stream } else { &mut *p.transferee };
+                            for c in std::mem::take(&mut digits).chars() {
+                                to.send_dtmf(c, 100).await;
                             }
+                            None
                         }
                     }
-                    (Side::Caller, Input::RtpTimeout) => Some(Stim::TransfererGone),
-                    (Side::Callee, Input::RtpTimeout) => Some(Stim::TargetGone),
-                    _ => None,
                 }
-            }
+                Heard::Transferer(Input::RtpTimeout) => Some(Stim::TransfererGone),
+                Heard::Other(Input::RtpTimeout) if with_target => Some(Stim::TargetGone),
+                Heard::Other(Input::RtpTimeout) => Some(Stim::TransfereeGone),
+                _ => None,
+            },
             ev = leg.events.recv() => match ev {
                 Some((_, DialEvent::Answered)) => { ring = None; Some(Stim::TargetAnswer) }
                 Some((_, DialEvent::Ringing)) => {
@@ -244,7 +256,10 @@ pub async fn attended(pbx: &Arc<Pbx>, p: Parties<'_>, watch: &mut Watch<'_>) -> 
             s = watch.hangup() => Some(if s == transferer_side { Stim::TransfererGone } else { Stim::TransfereeGone }),
             _ = tick.tick() => {
                 hold.play(p.transferee);
-                if let Some(r) = ring.as_mut() {
+                if let Some(h) = target_hold.as_mut() {
+                    h.play(&mut leg.stream);
+                }
+                if let (Some(r), true) = (ring.as_mut(), with_target) {
                     let mut frame = [0i16; FRAME];
                     let n = r.fill(&mut frame);
                     frame[n..].fill(0);
@@ -252,13 +267,40 @@ pub async fn attended(pbx: &Arc<Pbx>, p: Parties<'_>, watch: &mut Watch<'_>) -> 
                 }
                 None
             }
-            _ = p.transferee.read() => None,
         };
         match s {
             Some(Stim::TargetAnswer) => answered = true,
+            Some(Stim::Swap) => {
+                with_target = !with_target;
+                if with_target {
+                    // Back to the target: the transferee waits again.
+                    left(&who.name, &p.bridge);
+                    if let Some(mut h) = target_hold.take() {
+                        h.stop();
+                    }
+                    hold = Hold::start(pbx, &p.transferee_name);
+                    joined(&who.name, &target_bridge);
+                } else {
+                    left(&who.name, &target_bridge);
+                    if answered {
+                        target_hold = Some(Hold::start(pbx, &leg.name));
+                    }
+                    joined(&who.name, &p.bridge);
+                    hold.stop();
+                }
+            }
             Some(s) => break s,
             None => {}
         }
+    };
+    if let Some(mut h) = target_hold.take() {
+        h.stop();
+    }
+    // Where the transferer is now, for the lines it prints leaving.
+    let transferer_bridge = if with_target {
+        target_bridge.clone()
+    } else {
+        p.bridge.clone()
     };
     match stim {
         Stim::TransfererGone | Stim::Complete if answered => {
@@ -267,7 +309,7 @@ pub async fn attended(pbx: &Arc<Pbx>, p: Parties<'_>, watch: &mut Watch<'_>) -> 
             left(&leg.name, &target_bridge);
             hold.stop();
             joined(&leg.name, &p.bridge);
-            left(&who.name, &target_bridge);
+            left(&who.name, &transferer_bridge);
             leg.bridge = p.bridge.clone();
             if matches!(stim, Stim::Complete) {
                 kick(pbx, &core, watch, transferer_side, &p.transferer_id);
@@ -281,7 +323,7 @@ pub async fn attended(pbx: &Arc<Pbx>, p: Parties<'_>, watch: &mut Watch<'_>) -> 
             left(&leg.name, &target_bridge);
             hold.stop();
             joined(&leg.name, &p.bridge);
-            left(&who.name, &target_bridge);
+            left(&who.name, &transferer_bridge);
             leg.bridge = p.bridge.clone();
             if matches!(stim, Stim::Complete) {
                 kick(pbx, &core, watch, transferer_side, &p.transferer_id);
@@ -316,10 +358,49 @@ pub async fn attended(pbx: &Arc<Pbx>, p: Parties<'_>, watch: &mut Watch<'_>) -> 
             )
             .await;
             hold.stop();
+            if !with_target {
+                left(&who.name, &p.bridge);
+                joined(&who.name, &target_bridge);
+            }
             Attended::TransfereeGone(leg)
         }
-        Stim::TargetGone => {
-            if !answered {
+        Stim::Threeway => {
+            // TRANSFER_THREEWAY: the target's bridge merges into the transferee's, the
+            // transferer with it; `xfersound` to the target and the transferer.
+            hold.stop();
+            left(&leg.name, &target_bridge);
+            joined(&leg.name, &p.bridge);
+            if with_target {
+                left(&who.name, &target_bridge);
+                joined(&who.name, &p.bridge);
+            }
+            leg.bridge = p.bridge.clone();
+            let lang = pbx.default_language.clone();
+            tokio::join!(
+                play(pbx, &mut leg.stream, &leg.name, &lang, &cfg.xfersound, ""),
+                play(
+                    pbx,
+                    p.transferer,
+                    &who.name,
+                    &who.language,
+                    &cfg.xfersound,
+                    ""
+                ),
+            );
+            let gone = threeway(p.transferer, p.transferee, &mut leg, watch, transferer_side).await;
+            match gone {
+                Party::Transferer => Attended::Transfer(leg),
+                Party::Transferee => Attended::TransfereeGone(leg),
+                Party::Target => {
+                    left(&leg.name, &p.bridge);
+                    Attended::Back
+                }
+            }
+        }
+        Stim::TargetGone | Stim::Timeout | Stim::Abort => {
+            // TRANSFER_REBRIDGE (or RESUME when the transferer is with the transferee): the
+            // failure sound, except for a target that answered and hung up.
+            if !(answered && matches!(stim, Stim::TargetGone) && with_target) {
                 play(
                     pbx,
                     p.transferer,
@@ -330,24 +411,89 @@ pub async fn attended(pbx: &Arc<Pbx>, p: Parties<'_>, watch: &mut Watch<'_>) -> 
                 )
                 .await;
             }
+            if !matches!(stim, Stim::TargetGone) {
+                hang_leg(pbx, &core, &leg.id);
+            }
             left(&leg.name, &target_bridge);
-            rebridge(&mut hold, &leg, false);
+            if with_target {
+                left(&who.name, &target_bridge);
+                joined(&who.name, &p.bridge);
+            }
+            hold.stop();
             Attended::Back
         }
-        Stim::Timeout | Stim::Abort => {
-            play(
-                pbx,
-                p.transferer,
-                &who.name,
-                &who.language,
-                &cfg.xferfailsound,
-                "",
-            )
-            .await;
-            rebridge(&mut hold, &leg, true);
-            Attended::Back
+        Stim::TargetAnswer | Stim::Swap => unreachable!("handled in the loop"),
+    }
+}
+
+/// Who left a three-way call first.
+enum Party {
+    Transferer,
+    Transferee,
+    Target,
+}
+
+/// The three of them in one call (softmix's job in Asterisk): each hears the other two,
+/// mixed 20 ms at a time, until one leaves; the other two go on as a two-party call.
+async fn threeway(
+    transferer: &mut RtpStream,
+    transferee: &mut RtpStream,
+    leg: &mut ConsultLeg,
+    watch: &mut Watch<'_>,
+    transferer_side: Side,
+) -> Party {
+    use std::collections::VecDeque;
+    let mut q: [VecDeque<Vec<i16>>; 3] = Default::default();
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    let keep = |q: &mut VecDeque<Vec<i16>>, frame: &[i16]| {
+        if q.len() >= 5 {
+            q.pop_front();
         }
-        Stim::TargetAnswer => unreachable!("handled in the loop"),
+        q.push_back(frame.to_vec());
+    };
+    loop {
+        tokio::select! {
+            i = transferer.read() => match i {
+                Input::Voice => keep(&mut q[0], &transferer.frame),
+                Input::RtpTimeout => return Party::Transferer,
+                _ => {}
+            },
+            i = transferee.read() => match i {
+                Input::Voice => keep(&mut q[1], &transferee.frame),
+                Input::RtpTimeout => return Party::Transferee,
+                _ => {}
+            },
+            i = leg.stream.read() => match i {
+                Input::Voice => keep(&mut q[2], &leg.stream.frame),
+                Input::RtpTimeout => return Party::Target,
+                _ => {}
+            },
+            ev = leg.events.recv() => match ev {
+                Some((_, DialEvent::Failed(_) | DialEvent::Hangup)) | None => return Party::Target,
+                Some(_) => {}
+            },
+            s = watch.hangup() => {
+                return if s == transferer_side { Party::Transferer } else { Party::Transferee };
+            }
+            _ = tick.tick() => {
+                let frames: Vec<Vec<i16>> = q
+                    .iter_mut()
+                    .map(|q| q.pop_front().unwrap_or_else(|| vec![0; FRAME]))
+                    .collect();
+                let mix = |a: &[i16], b: &[i16]| -> Vec<i16> {
+                    (0..FRAME)
+                        .map(|k| {
+                            let x = i32::from(a.get(k).copied().unwrap_or(0))
+                                + i32::from(b.get(k).copied().unwrap_or(0));
+                            x.clamp(i16::MIN as i32, i16::MAX as i32) as i16
+                        })
+                        .collect()
+                };
+                transferer.write(&mix(&frames[1], &frames[2]));
+                transferee.write(&mix(&frames[0], &frames[2]));
+                leg.stream.write(&mix(&frames[0], &frames[1]));
+            }
+        }
     }
 }
 

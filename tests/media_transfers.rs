@@ -911,3 +911,153 @@ fn blond_transfer_gives_up_after_the_callback_retries() {
         "{t}"
     );
 }
+
+/// `atxferswap` (`*4`): the transferer goes back to the transferee (the target hears music
+/// on hold) and to the target again; then it hangs up and the transfer completes.
+#[test]
+fn attended_transfer_swap_between_the_parties() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "[office]\nexten => 1002,1,Dial(SIP/1002,,t)\nsame => n,Hangup()\n\
+         exten => 6666,1,Dial(SIP/6666)\nsame => n,Hangup()\n",
+        "",
+    );
+    let s = Server::start(dir.path());
+    let (c, c_rtp) = phone(port, "6666");
+    let target = c.callee(&[200], Duration::from_millis(100), Duration::from_secs(20));
+    let Call {
+        a,
+        a_rtp,
+        a_to,
+        ok,
+        b,
+        mut b_rtp,
+        b_to,
+        b_inv,
+    } = call_1002(port, "swap");
+    std::thread::sleep(Duration::from_millis(300));
+    press(&mut b_rtp, b_to, "*2");
+    assert!(s.wait_line("Started DTMF attended transfer.", 3));
+    press(&mut b_rtp, b_to, "6666");
+    assert!(
+        s.wait_line("answered Local/6666@office-00000000;2", 6),
+        "{}",
+        trace(&s)
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    press(&mut b_rtp, b_to, "*4");
+    assert!(
+        s.wait_line(
+            "Started music on hold, class 'default', on channel 'Local/6666@office-00000000;1'",
+            3
+        ),
+        "{}",
+        trace(&s)
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    // With the transferee: they hear each other; the target hears music.
+    drain(&b_rtp);
+    let (a_rtp, heard) = tone_heard(a_rtp, a_to, &b_rtp, 900.0);
+    assert!(
+        heard > 0.5,
+        "1002 did not hear 1001 after the swap ({heard})"
+    );
+    drain(&c_rtp);
+    let held = c_rtp.collect(Duration::from_millis(600), |_| false);
+    assert!(
+        held.iter().filter(|g| support::rtp::loud(g)).count() >= 10,
+        "the target heard no music on hold"
+    );
+    // Back to the target.
+    let mut b_rtp = b_rtp;
+    press(&mut b_rtp, b_to, "*4");
+    assert!(s.wait_line("Stopped music on hold on Local/6666@office-00000000;1", 3));
+    std::thread::sleep(Duration::from_millis(300));
+    let c_to = rtp_target(c.offers.lock().unwrap()[0].as_bytes());
+    drain(&b_rtp);
+    let (c_rtp, heard) = tone_heard(c_rtp, c_to, &b_rtp, 1100.0);
+    assert!(
+        heard > 0.5,
+        "1002 did not hear 6666 after swapping back ({heard})"
+    );
+    callee_bye(&b, &b_inv);
+    assert!(s.wait_line("Playing 'beep.", 3), "{}", trace(&s));
+    std::thread::sleep(Duration::from_millis(600));
+    drain(&c_rtp);
+    let (_a_rtp, heard) = tone_heard(a_rtp, a_to, &c_rtp, 1300.0);
+    assert!(heard > 0.5, "6666 did not hear 1001 ({heard})");
+    a.bye(&ok, "1002", "swap");
+    assert_eq!(target.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
+    s.wait_idle();
+}
+
+/// `atxferthreeway` (`*3`): the three talk together (each hears the others); when the
+/// transferer hangs up, the transferee and the target go on.
+#[test]
+fn attended_transfer_threeway_then_the_transferer_leaves() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "[office]\nexten => 1002,1,Dial(SIP/1002,,t)\nsame => n,Hangup()\n\
+         exten => 6666,1,Dial(SIP/6666)\nsame => n,Hangup()\n",
+        "",
+    );
+    let s = Server::start(dir.path());
+    let (c, c_rtp) = phone(port, "6666");
+    let target = c.callee(&[200], Duration::from_millis(100), Duration::from_secs(20));
+    let Call {
+        a,
+        a_rtp,
+        a_to,
+        ok,
+        b,
+        mut b_rtp,
+        b_to,
+        b_inv,
+    } = call_1002(port, "three");
+    std::thread::sleep(Duration::from_millis(300));
+    press(&mut b_rtp, b_to, "*2");
+    assert!(s.wait_line("Started DTMF attended transfer.", 3));
+    press(&mut b_rtp, b_to, "6666");
+    assert!(
+        s.wait_line("answered Local/6666@office-00000000;2", 6),
+        "{}",
+        trace(&s)
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    press(&mut b_rtp, b_to, "*3");
+    assert!(s.wait_line("Playing 'beep.", 3), "{}", trace(&s));
+    std::thread::sleep(Duration::from_millis(600));
+    // 1001 speaks: 1002 and 6666 both hear it.
+    drain(&b_rtp);
+    drain(&c_rtp);
+    let c2 = c_rtp.try_clone();
+    let other = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        c2.collect(Duration::from_millis(600), |_| false)
+    });
+    let (a_rtp, heard) = tone_heard(a_rtp, a_to, &b_rtp, 900.0);
+    let at_target = support::rtp::energy_at(&support::rtp::decode(&other.join().unwrap()), 900.0);
+    assert!(
+        heard > 0.5,
+        "the transferer did not hear 1001 in the three-way call ({heard})"
+    );
+    assert!(
+        at_target > 0.5,
+        "the target did not hear 1001 in the three-way call ({at_target})"
+    );
+    // The transferer leaves: 1001 and 6666 go on.
+    callee_bye(&b, &b_inv);
+    std::thread::sleep(Duration::from_millis(500));
+    let c_to = rtp_target(c.offers.lock().unwrap()[0].as_bytes());
+    drain(&a_rtp);
+    let (_c_rtp, heard) = tone_heard(c_rtp, c_to, &a_rtp, 1300.0);
+    assert!(
+        heard > 0.5,
+        "1001 did not hear 6666 after the three-way call ({heard})"
+    );
+    a.bye(&ok, "1002", "three");
+    assert_eq!(target.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
+    s.wait_idle();
+}

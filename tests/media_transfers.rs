@@ -237,6 +237,15 @@ fn caller_blind_transfers_the_called_party() {
         "1002 heard no music on hold ({} packets)",
         held.len()
     );
+    // After the announcement the caller hears dial tone (the `us` zone's 350+440 Hz).
+    drain(&a_rtp);
+    let pcm = support::rtp::decode(&a_rtp.collect(Duration::from_millis(400), |_| false));
+    let dialtone = support::rtp::energy_at(&pcm, 350.0) + support::rtp::energy_at(&pcm, 440.0);
+    assert!(
+        dialtone > 0.5,
+        "no dial tone ({dialtone}, {} samples)",
+        pcm.len()
+    );
     press(&mut a_rtp, a_to, "6666");
     // 6666 is unique in the context: no wait for the digit timeout.
     let bye = next_request(&a, "BYE");
@@ -584,6 +593,7 @@ fn blond_transfer_connects_when_the_target_answers() {
         trace(&s)
     );
     // The transferer hears ringback (the `us` zone's 440+480 Hz) while the target rings.
+    drain(&b_rtp);
     let pcm = support::rtp::decode(&b_rtp.collect(Duration::from_millis(600), |_| false));
     let ringback = support::rtp::energy_at(&pcm, 440.0) + support::rtp::energy_at(&pcm, 480.0);
     assert!(

@@ -500,18 +500,7 @@ async fn threeway(
 /// The default zone's ringback (indications.conf `ring`), as a channel that is up hears
 /// when its peer rings.
 fn ringback(pbx: &Pbx) -> Option<crate::media::tones::TonePlayer> {
-    use crate::media::tones::{parse_tone_list, TonePlayer};
-    let cfg = pbx.config.read().unwrap();
-    let builtin;
-    let ind = match cfg.indications.as_ref() {
-        Some(i) => i,
-        None => {
-            builtin = crate::config::indications::IndicationsConf::builtin();
-            &builtin
-        }
-    };
-    let list = parse_tone_list(ind.tone(None, "ring")?);
-    (!list.parts.is_empty()).then(|| TonePlayer::new(list, None))
+    super::zone_tone(pbx, "ring")
 }
 
 /// The transferer completed with `atxfercomplete`: it is hung up (the caller's channel, or

@@ -362,18 +362,34 @@ async fn grab(pbx: &Pbx, cfg: &XferConfig, who: &Transferer, s: &mut RtpStream) 
         if dialled == "#" {
             dialled.clear();
         }
+        // ast_app_dtget: the zone's dial tone until a digit comes.
+        let mut dialtone = zone_tone(pbx, "dial");
         loop {
             if !dialled.is_empty() && !dp.match_more(&who.context, &dialled, cid.as_deref()) {
                 break;
             }
             let next = tokio::time::timeout(Duration::from_millis(cfg.digit_ms), async {
+                let mut tick = tokio::time::interval(Duration::from_millis(20));
                 loop {
-                    if let Input::Dtmf(d) = s.read().await {
-                        return d;
+                    tokio::select! {
+                        i = s.read() => {
+                            if let Input::Dtmf(d) = i {
+                                return d;
+                            }
+                        }
+                        _ = tick.tick(), if dialtone.is_some() => {
+                            if let Some(t) = dialtone.as_mut() {
+                                let mut frame = [0i16; FRAME];
+                                let n = t.fill(&mut frame);
+                                frame[n..].fill(0);
+                                s.write(&frame);
+                            }
+                        }
                     }
                 }
             })
             .await;
+            dialtone = None;
             match next {
                 Ok('#') | Err(_) => break,
                 Ok(d) => dialled.push(d),
@@ -402,6 +418,22 @@ async fn grab(pbx: &Pbx, cfg: &XferConfig, who: &Transferer, s: &mut RtpStream) 
         dialled.clear();
     }
     None
+}
+
+/// A tone of the default zone (indications.conf: `dial`, `ring`...), as a generator.
+pub fn zone_tone(pbx: &Pbx, name: &str) -> Option<crate::media::tones::TonePlayer> {
+    use crate::media::tones::{parse_tone_list, TonePlayer};
+    let cfg = pbx.config.read().unwrap();
+    let builtin;
+    let ind = match cfg.indications.as_ref() {
+        Some(i) => i,
+        None => {
+            builtin = crate::config::indications::IndicationsConf::builtin();
+            &builtin
+        }
+    };
+    let list = parse_tone_list(ind.tone(None, name)?);
+    (!list.parts.is_empty()).then(|| TonePlayer::new(list, None))
 }
 
 /// How a blind transfer ended.

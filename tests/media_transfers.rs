@@ -1071,3 +1071,45 @@ fn attended_transfer_threeway_then_the_transferer_leaves() {
     assert_eq!(target.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
     s.wait_idle();
 }
+
+/// A digit that only starts a feature code (`*` of atxfer's `*2`) is held for
+/// `featuredigittimeout` and then passed on to the other side.
+#[test]
+fn a_lone_feature_prefix_passes_after_featuredigittimeout() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "[office]\nexten => 1002,1,Dial(SIP/1002,,t)\nsame => n,Hangup()\n",
+        "featuredigittimeout=>600\n",
+    );
+    let s = Server::start(dir.path());
+    let Call {
+        a,
+        a_rtp,
+        ok,
+        b,
+        mut b_rtp,
+        b_to,
+        ..
+    } = call_1002(port, "prefix");
+    std::thread::sleep(Duration::from_millis(300));
+    drain(&a_rtp);
+    let t0 = std::time::Instant::now();
+    b_rtp.send_dtmf(b_to, '*', 160);
+    let got = a_rtp.collect(Duration::from_millis(2000), |g| {
+        g.iter().any(|x| x.pt == 101)
+    });
+    let first = got
+        .iter()
+        .find(|x| x.pt == 101)
+        .expect("the '*' never reached 1001");
+    let after = first.at.duration_since(t0);
+    assert!(
+        after >= Duration::from_millis(600) && after < Duration::from_millis(1500),
+        "the '*' came {after:?} after it was pressed"
+    );
+    assert_eq!(first.payload[0], 10, "not the '*' event");
+    a.bye(&ok, "1002", "prefix");
+    assert_eq!(next_request(&b, "BYE").method(), Some("BYE"));
+    s.wait_idle();
+}

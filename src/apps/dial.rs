@@ -483,6 +483,8 @@ async fn dial_wait(
     // party, `h`/`H` disconnect.
     let mut feats = Features::new(pbx, opts);
     let mut pending: [String; 2] = Default::default();
+    // featuredigittimeout: a feature code's start that goes no further is passed on.
+    let mut flush_at: [Option<tokio::time::Instant>; 2] = [None, None];
     let mut transfer_to: Option<(String, String)> = None;
     // The caller blind-transferred the called leg: it runs the dialplan there on its own.
     #[allow(clippy::type_complexity)]
@@ -515,7 +517,29 @@ async fn dial_wait(
                 _ => std::future::pending().await,
             }
         };
+        let next_flush = flush_at.iter().flatten().min().copied();
+        let flush = async move {
+            match next_flush {
+                Some(t) => tokio::time::sleep_until(t).await,
+                None => std::future::pending::<()>().await,
+            }
+        };
         tokio::select! {
+            _ = flush => {
+                let now = tokio::time::Instant::now();
+                for i in 0..2 {
+                    if flush_at[i].is_some_and(|t| t <= now) {
+                        flush_at[i] = None;
+                        let digits = std::mem::take(&mut pending[i]);
+                        let other = if i == 0 { theirs.as_deref_mut() } else { mine.as_deref_mut() };
+                        if let Some(o) = other {
+                            for c in digits.chars() {
+                                o.send_dtmf(c, 100).await;
+                            }
+                        }
+                    }
+                }
+            }
             _ = tick.tick(), if chan.generator.is_some() || callee_moh.is_some() => {
                 use crate::channel::playback::Generator;
                 if let (Some(g), Some(m)) = (chan.generator.as_mut(), mine.as_deref_mut()) {
@@ -563,8 +587,12 @@ async fn dial_wait(
                     continue;
                 }
                 pending[i].push(d);
+                flush_at[i] = None;
                 match feats.lookup(side, &pending[i]) {
-                    Lookup::Prefix => continue,
+                    Lookup::Prefix => {
+                        flush_at[i] = Some(tokio::time::Instant::now() + feats.digit_timeout);
+                        continue;
+                    }
                     Lookup::None => {
                         // Not a feature: the digits go on to the other side.
                         let digits = std::mem::take(&mut pending[i]);
@@ -853,6 +881,8 @@ struct Features {
     atxfer: Option<String>,
     disconnect: Option<String>,
     automixmon: Option<String>,
+    /// featuredigittimeout (1000 ms by default).
+    digit_timeout: std::time::Duration,
 }
 
 impl Features {
@@ -873,6 +903,13 @@ impl Features {
             atxfer: code("atxfer"),
             disconnect: code("disconnect"),
             automixmon: code("automixmon"),
+            digit_timeout: std::time::Duration::from_millis(
+                cfg.features
+                    .as_ref()
+                    .and_then(|f| f.general.featuredigittimeout.as_ref())
+                    .map(|t| t.value.max(1) as u64)
+                    .unwrap_or(1000),
+            ),
         }
     }
 

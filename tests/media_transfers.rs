@@ -139,9 +139,6 @@ fn drain(rtp: &RtpPeer) {
 }
 
 fn trace(s: &Server) -> String {
-    if std::env::var("ZV_TRACE").is_ok() {
-        eprintln!("{}", s.lines.lock().unwrap().join("\n"));
-    }
     s.lines.lock().unwrap().join("\n")
 }
 

@@ -498,6 +498,8 @@ async fn dial_wait(
     )> = None;
     // The called leg went on with a transfer target in a bridge of its own.
     let mut detached = false;
+    // The called leg's "left" line is printed already (it blind-transferred the caller).
+    let mut callee_left = false;
     let mut recording = false;
     // Hold: the party left alone hears music (the caller through its channel's generator,
     // the called leg through a player of its own).
@@ -635,7 +637,7 @@ async fn dial_wait(
                             Side::Callee => (b, a, chan.name.clone()),
                         };
                         let mut watch = transfer::Watch { caller: chan.handle.clone(), rx: &mut *rx, w };
-                        match transfer::blind(pbx, &who, xr, xe, &xe_name, &mut watch).await {
+                        match transfer::blind(pbx, &bridge, &who, xr, xe, &xe_name, &mut watch).await {
                             transfer::Blind::Back => continue,
                             transfer::Blind::Hangup(Side::Callee) => break true,
                             transfer::Blind::Hangup(Side::Caller) => {
@@ -647,6 +649,7 @@ async fn dial_wait(
                                 hang_leg(pbx, core, &wid);
                                 chan.vars.set("BLINDTRANSFER", Some(&wname));
                                 transfer_to = Some((context, exten));
+                                callee_left = true;
                                 break true;
                             }
                             transfer::Blind::To(context, exten) => {
@@ -768,18 +771,11 @@ async fn dial_wait(
     } else {
         (chan.name.as_str(), wname.as_str())
     };
-    crate::verb!(
-        3,
-        "Channel {} left 'simple_bridge' basic-bridge <{}>",
-        first,
-        bridge
-    );
-    crate::verb!(
-        3,
-        "Channel {} left 'simple_bridge' basic-bridge <{}>",
-        second,
-        bridge
-    );
+    for c in [first, second] {
+        if !(callee_left && c == wname) {
+            transfer::left(c, &bridge);
+        }
+    }
     // Blind transfer by the caller: the called leg runs the dialplan there, the caller is
     // released.
     if let Some((leg, context, exten, caller, vars, language)) = redirect {

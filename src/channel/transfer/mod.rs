@@ -440,7 +440,8 @@ pub fn zone_tone(pbx: &Pbx, name: &str) -> Option<crate::media::tones::TonePlaye
 pub enum Blind {
     /// No valid number: back to the call.
     Back,
-    /// The transferee goes to (context, extension).
+    /// The transferee goes to (context, extension) (a called transferer has left the
+    /// bridge: its line is printed).
     To(String, String),
     /// This side hung up meanwhile.
     Hangup(Side),
@@ -450,6 +451,7 @@ pub enum Blind {
 /// `transferee_name`) hears music on hold.
 pub async fn blind(
     pbx: &Pbx,
+    bridge: &str,
     who: &Transferer,
     transferer: &mut RtpStream,
     transferee: &mut RtpStream,
@@ -466,6 +468,10 @@ pub async fn blind(
         grab(pbx, &cfg, who, transferer),
     )
     .await;
+    if let (Ok(Some(_)), Side::Callee) = (&got, who.side) {
+        // The called transferer leaves first; then the caller is taken off hold.
+        left(&who.name, bridge);
+    }
     hold.stop();
     match got {
         Ok(Some(exten)) => Blind::To(who.context.clone(), exten),

@@ -1110,3 +1110,55 @@ fn a_lone_feature_prefix_passes_after_featuredigittimeout() {
     assert_eq!(next_request(&b, "BYE").method(), Some("BYE"));
     s.wait_idle();
 }
+
+/// The transferee hangs up during the consultation: the transferer hears `beeperr` and
+/// stays with the target (a call of their own) until one of them hangs up.
+#[test]
+fn transferee_hangs_up_during_the_consultation() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "[office]\nexten => 1002,1,Dial(SIP/1002,,t)\nsame => n,Hangup()\n\
+         exten => 6666,1,Dial(SIP/6666)\nsame => n,Hangup()\n",
+        "",
+    );
+    let s = Server::start(dir.path());
+    let (c, c_rtp) = phone(port, "6666");
+    let target = c.callee(&[200], Duration::from_millis(100), Duration::from_secs(20));
+    let Call {
+        a,
+        ok,
+        b,
+        mut b_rtp,
+        b_to,
+        b_inv,
+        ..
+    } = call_1002(port, "gone");
+    std::thread::sleep(Duration::from_millis(300));
+    press(&mut b_rtp, b_to, "*2");
+    assert!(s.wait_line("Started DTMF attended transfer.", 3));
+    press(&mut b_rtp, b_to, "6666");
+    assert!(
+        s.wait_line("answered Local/6666@office-00000000;2", 6),
+        "{}",
+        trace(&s)
+    );
+    a.bye(&ok, "1002", "gone");
+    assert_eq!(a.recv().code(), Some(200));
+    assert!(
+        s.wait_line("<SIP/1002-00000001> Playing 'beeperr.slin'", 3),
+        "{}",
+        trace(&s)
+    );
+    std::thread::sleep(Duration::from_millis(700));
+    let c_to = rtp_target(c.offers.lock().unwrap()[0].as_bytes());
+    drain(&c_rtp);
+    let (b_rtp, heard) = tone_heard(b_rtp, b_to, &c_rtp, 900.0);
+    assert!(heard > 0.5, "6666 did not hear 1002 ({heard})");
+    drain(&b_rtp);
+    let (_c_rtp, heard) = tone_heard(c_rtp, c_to, &b_rtp, 1300.0);
+    assert!(heard > 0.5, "1002 did not hear 6666 ({heard})");
+    callee_bye(&b, &b_inv);
+    assert_eq!(target.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
+    s.wait_idle();
+}

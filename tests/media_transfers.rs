@@ -1162,3 +1162,61 @@ fn transferee_hangs_up_during_the_consultation() {
     assert_eq!(target.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
     s.wait_idle();
 }
+
+/// A number that does not exist: `pbx-invalid` and another try, up to
+/// `transferdialattempts` (3); after the last `privacy-incorrect`, and the transferer is back
+/// with the transferee.
+#[test]
+fn attended_transfer_to_an_invalid_number_returns() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "[office]\nexten => 1002,1,Dial(SIP/1002,,t)\nsame => n,Hangup()\n",
+        "transferdigittimeout=>1\n",
+    );
+    let s = Server::start(dir.path());
+    let Call {
+        a,
+        a_rtp,
+        a_to,
+        ok,
+        b,
+        mut b_rtp,
+        b_to,
+        ..
+    } = call_1002(port, "inval");
+    std::thread::sleep(Duration::from_millis(300));
+    press(&mut b_rtp, b_to, "*2");
+    assert!(s.wait_line("Started DTMF attended transfer.", 3));
+    std::thread::sleep(Duration::from_millis(800));
+    press(&mut b_rtp, b_to, "9");
+    assert!(
+        s.wait_line(
+            "Channel SIP/1002-00000001: Unable to acquire target extension for attended transfer.",
+            12
+        ),
+        "{}",
+        trace(&s)
+    );
+    assert!(s.wait_line("Stopped music on hold on SIP/1001-00000000", 3));
+    std::thread::sleep(Duration::from_millis(300));
+    drain(&b_rtp);
+    let (_a_rtp, heard) = tone_heard(a_rtp, a_to, &b_rtp, 900.0);
+    assert!(heard > 0.5, "1002 did not hear 1001 again ({heard})");
+    a.bye(&ok, "1002", "inval");
+    assert_eq!(next_request(&b, "BYE").method(), Some("BYE"));
+    s.wait_idle();
+    in_order(
+        &trace(&s),
+        &[
+            "    -- Channel SIP/1002-00000001: Dialed '9@office' does not exist.",
+            "    -- <SIP/1002-00000001> Playing 'pbx-invalid.slin' (language 'en')",
+            "    -- Channel SIP/1002-00000001: Dialed no digits.",
+            "    -- <SIP/1002-00000001> Playing 'pbx-invalid.slin' (language 'en')",
+            "    -- Channel SIP/1002-00000001: Dialed no digits.",
+            "    -- <SIP/1002-00000001> Playing 'privacy-incorrect.slin' (language 'en')",
+            "    -- Channel SIP/1002-00000001: Unable to acquire target extension for attended transfer.",
+            "    -- Stopped music on hold on SIP/1001-00000000",
+        ],
+    );
+}

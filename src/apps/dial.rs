@@ -7,11 +7,14 @@
 //! (`m` turns ringing into progress, as music on hold does), the first to answer wins and
 //! the others are cancelled, the timeout cancels all (NOANSWER), the caller hanging up
 //! cancels them (CANCEL); busy/circuit-busy/unavailable make BUSY/CONGESTION/CHANUNAVAIL.
-//! After the answer the two calls stay up until either hangs up (audio joins with the media
-//! work). A SIP peer that is not registered or a host that does not resolve fails with cause
+//! After the answer the two calls stay up until either hangs up, with the feature codes the
+//! options arm (features.conf): `t`/`T` blind and attended transfers (`channel::transfer`),
+//! `h`/`H` disconnect, `x`/`X` one-touch recording. A SIP peer that is not registered or a host that does not resolve fails with cause
 //! 20 (Subscriber absent) as chan_sip does; other channel types with cause 66.
 
 use super::{App, AppFuture, AppResult, Exec};
+use crate::channel::bridge::Side;
+use crate::channel::transfer::{self, bridge_id, hang_leg};
 use crate::channel::Channel;
 use crate::pbx::Pbx;
 use std::sync::Arc;
@@ -149,7 +152,10 @@ fn call_limit_ok(pbx: &Pbx, peer: &str) -> bool {
 }
 
 /// Where a `SIP/peer[/number]` target goes: the registered contact, or the static host.
-fn resolve_sip(pbx: &Pbx, resource: &str) -> Option<(String, std::net::SocketAddr, String)> {
+pub(crate) fn resolve_sip(
+    pbx: &Pbx,
+    resource: &str,
+) -> Option<(String, std::net::SocketAddr, String)> {
     let (peer, number) = match resource.split_once('/') {
         Some((p, n)) => (p, Some(n)),
         None => (resource, None),
@@ -272,45 +278,6 @@ fn exec<'a>(chan: &'a mut Channel, pbx: &'a Arc<Pbx>, data: String) -> AppFuture
         }
         result
     })
-}
-
-/// A bridge's id, a random UUID as Asterisk's bridges have.
-fn bridge_id() -> String {
-    let mut x = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(1)
-        | 1;
-    let mut next = || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
-    let (a, b) = (next(), next());
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xfff,
-        0x8000 | ((b >> 48) & 0x3fff),
-        b & 0xffff_ffff_ffff
-    )
-}
-
-/// Give up on (or end) one outgoing leg: CANCEL/BYE for SIP, a hangup for a Local `;2`.
-fn hang_leg(
-    pbx: &Pbx,
-    core: &Option<tokio::sync::mpsc::UnboundedSender<crate::sip::core::CoreEvent>>,
-    id: &str,
-) {
-    if let Some(name) = id.strip_prefix("local:") {
-        if let Some(h) = pbx.find_channel(name) {
-            h.softhangup();
-        }
-    } else if let Some(core) = core {
-        let _ = core.send(crate::sip::core::CoreEvent::DialHangup(id.to_string()));
-    }
 }
 
 /// Wait for the outcome of the calls placed, then stay in the call until one side ends.
@@ -463,7 +430,7 @@ async fn dial_wait(
             }
         }
     }
-    let Some(w) = winner else {
+    let Some(mut w) = winner else {
         crate::moh::stop(chan);
         crate::verb!(
             2,
@@ -493,8 +460,8 @@ async fn dial_wait(
     chan.vars.set("DIALSTATUS", Some("ANSWER"));
     chan.answer();
     // The bridge (signalling; audio comes with the media work): until either side ends.
-    let (wid, wname) = names.get(&w).cloned().unwrap_or_default();
-    let bridge = bridge_id();
+    let (mut wid, mut wname) = names.get(&w).cloned().unwrap_or_default();
+    let mut bridge = bridge_id();
     crate::verb!(
         3,
         "Channel {} joined 'simple_bridge' basic-bridge <{}>",
@@ -515,9 +482,25 @@ async fn dial_wait(
     drop(streams);
     // Feature codes (features.conf) the options arm: `t`/`T` transfer for the called/calling
     // party, `h`/`H` disconnect.
-    let feats = Features::new(pbx, opts);
+    let mut feats = Features::new(pbx, opts);
     let mut pending: [String; 2] = Default::default();
+    // featuredigittimeout: a feature code's start that goes no further is passed on.
+    let mut flush_at: [Option<tokio::time::Instant>; 2] = [None, None];
     let mut transfer_to: Option<(String, String)> = None;
+    // The caller blind-transferred the called leg: it runs the dialplan there on its own.
+    #[allow(clippy::type_complexity)]
+    let mut redirect: Option<(
+        transfer::Peer,
+        String,
+        String,
+        crate::channel::CallerId,
+        crate::channel::Vars,
+        String,
+    )> = None;
+    // The called leg went on with a transfer target in a bridge of its own.
+    let mut detached = false;
+    // The called leg's "left" line is printed already (it blind-transferred the caller).
+    let mut callee_left = false;
     let mut recording = false;
     // Hold: the party left alone hears music (the caller through its channel's generator,
     // the called leg through a player of its own).
@@ -537,7 +520,29 @@ async fn dial_wait(
                 _ => std::future::pending().await,
             }
         };
+        let next_flush = flush_at.iter().flatten().min().copied();
+        let flush = async move {
+            match next_flush {
+                Some(t) => tokio::time::sleep_until(t).await,
+                None => std::future::pending::<()>().await,
+            }
+        };
         tokio::select! {
+            _ = flush => {
+                let now = tokio::time::Instant::now();
+                for i in 0..2 {
+                    if flush_at[i].is_some_and(|t| t <= now) {
+                        flush_at[i] = None;
+                        let digits = std::mem::take(&mut pending[i]);
+                        let other = if i == 0 { theirs.as_deref_mut() } else { mine.as_deref_mut() };
+                        if let Some(o) = other {
+                            for c in digits.chars() {
+                                o.send_dtmf(c, 100).await;
+                            }
+                        }
+                    }
+                }
+            }
             _ = tick.tick(), if chan.generator.is_some() || callee_moh.is_some() => {
                 use crate::channel::playback::Generator;
                 if let (Some(g), Some(m)) = (chan.generator.as_mut(), mine.as_deref_mut()) {
@@ -585,8 +590,12 @@ async fn dial_wait(
                     continue;
                 }
                 pending[i].push(d);
+                flush_at[i] = None;
                 match feats.lookup(side, &pending[i]) {
-                    Lookup::Prefix => continue,
+                    Lookup::Prefix => {
+                        flush_at[i] = Some(tokio::time::Instant::now() + feats.digit_timeout);
+                        continue;
+                    }
                     Lookup::None => {
                         // Not a feature: the digits go on to the other side.
                         let digits = std::mem::take(&mut pending[i]);
@@ -622,29 +631,119 @@ async fn dial_wait(
                     }
                     Lookup::BlindTransfer => {
                         pending[i].clear();
-                        if side == crate::channel::bridge::Side::Caller {
-                            // The called leg has no dialplan of its own to send anywhere.
-                            crate::logger::notice(
-                                "features.c",
-                                &format!("Blind transfer by {} of the called channel is not supported yet (the transfers issue)", chan.name),
-                            );
-                            continue;
-                        }
-                        crate::verb!(3, "Channel {}: Started DTMF blind transfer.", wname);
-                        let Some(b) = theirs.as_deref_mut() else { continue };
-                        match blind_transfer_target(pbx, chan, &wname, b).await {
-                            Some(target) => {
+                        let (Some(a), Some(b)) = (mine.as_deref_mut(), theirs.as_deref_mut()) else { continue };
+                        let who = transfer::Transferer::of(pbx, chan, side, &wname);
+                        let (xr, xe, xe_name) = match side {
+                            Side::Caller => (a, b, wname.clone()),
+                            Side::Callee => (b, a, chan.name.clone()),
+                        };
+                        let mut watch = transfer::Watch { caller: chan.handle.clone(), rx: &mut *rx, w };
+                        match transfer::blind(pbx, &bridge, &who, xr, xe, &xe_name, &mut watch).await {
+                            transfer::Blind::Back => continue,
+                            transfer::Blind::Hangup(Side::Callee) => break true,
+                            transfer::Blind::Hangup(Side::Caller) => {
                                 hang_leg(pbx, core, &wid);
-                                transfer_to = Some(target);
+                                break false;
+                            }
+                            transfer::Blind::To(context, exten) if side == Side::Callee => {
+                                // The caller goes there; the called party is released.
+                                hang_leg(pbx, core, &wid);
+                                chan.vars.set("BLINDTRANSFER", Some(&wname));
+                                transfer_to = Some((context, exten));
+                                callee_left = true;
                                 break true;
                             }
-                            None => continue,
+                            transfer::Blind::To(context, exten) => {
+                                // The called leg goes there on its own; the caller is released.
+                                let Some(stream) = theirs.take() else { continue };
+                                let callee = transfer::Transferer::of(pbx, chan, Side::Callee, &wname);
+                                let mut vars = callee.vars;
+                                vars.set("BLINDTRANSFER", Some(&chan.name));
+                                let (_, none) = tokio::sync::mpsc::unbounded_channel();
+                                let events = std::mem::replace(rx, none);
+                                legs.retain(|l| l != &wname);
+                                let leg = transfer::Peer { name: wname.clone(), id: wid.clone(), stream, events, idx: w, registered: true };
+                                redirect = Some((leg, context, exten, callee.caller, vars, callee.language));
+                                break false;
+                            }
                         }
+                    }
+                    Lookup::AttendedTransfer => {
+                        pending[i].clear();
+                        let (Some(a), Some(b)) = (mine.as_deref_mut(), theirs.as_deref_mut()) else { continue };
+                        let who = transfer::Transferer::of(pbx, chan, side, &wname);
+                        let (xr, xe, xe_name) = match side {
+                            Side::Caller => (a, b, wname.clone()),
+                            Side::Callee => (b, a, chan.name.clone()),
+                        };
+                        let parties = transfer::Parties {
+                            who,
+                            transferer: xr,
+                            transferee: xe,
+                            transferee_name: xe_name,
+                            bridge: bridge.clone(),
+                            transferer_id: wid.clone(),
+                        };
+                        let mut watch = transfer::Watch { caller: chan.handle.clone(), rx: &mut *rx, w };
+                        let (leg, stays) = match transfer::attended(pbx, parties, &mut watch).await {
+                            transfer::Attended::Back => continue,
+                            transfer::Attended::Hangup(Side::Callee) => break true,
+                            transfer::Attended::Hangup(Side::Caller) => {
+                                hang_leg(pbx, core, &wid);
+                                break false;
+                            }
+                            transfer::Attended::Failed => {
+                                // The transferee is hung up (the transferer is gone already).
+                                let gone = if side == Side::Callee {
+                                    chan.name.clone()
+                                } else {
+                                    hang_leg(pbx, core, &wid);
+                                    wname.clone()
+                                };
+                                transfer::left(&gone, &bridge);
+                                chan.handle.softhangup();
+                                detached = true;
+                                break false;
+                            }
+                            transfer::Attended::Transfer(leg) => {
+                                let stays = if side == Side::Caller { Side::Callee } else { Side::Caller };
+                                (leg, stays)
+                            }
+                            transfer::Attended::TransfereeGone(leg) => (leg, side),
+                        };
+                        if stays == Side::Caller {
+                            // The caller talks to the target now, in place of the called leg
+                            // (whose features do not pass to the target).
+                            feats.callee = (false, false);
+                            feats.record.1 = false;
+                            pbx.unregister(&wname);
+                            legs.retain(|l| l != &wname);
+                            bridge = leg.bridge.clone();
+                            if leg.registered {
+                                legs.push(leg.name.clone());
+                            }
+                            theirs = Some(leg.stream);
+                            wname = leg.name;
+                            wid = leg.id;
+                            *rx = leg.events;
+                            w = transfer::CONSULT_IDX;
+                            continue;
+                        }
+                        // The called leg and the target go on without the caller's channel.
+                        let Some(stream) = theirs.take() else { continue };
+                        let (_, none) = tokio::sync::mpsc::unbounded_channel();
+                        let events = std::mem::replace(rx, none);
+                        legs.retain(|l| l != &wname);
+                        let callee = transfer::Peer { name: wname.clone(), id: wid.clone(), stream, events, idx: w, registered: true };
+                        let target = transfer::Peer { name: leg.name, id: leg.id, stream: leg.stream, events: leg.events, idx: transfer::CONSULT_IDX, registered: leg.registered };
+                        transfer::spawn_bridge(pbx.clone(), core.clone(), callee, target, leg.bridge);
+                        detached = true;
+                        break false;
                     }
                 }
             }
             ev = rx.recv() => match ev {
-                Some((i, DialEvent::Hangup)) if i == w => break true,
+                Some((i, DialEvent::Hangup | DialEvent::Failed(_))) if i == w => break true,
                 Some(_) => continue,
                 None => break true,
             },
@@ -663,23 +762,36 @@ async fn dial_wait(
     if callee_moh.take().is_some() {
         crate::verb!(3, "Stopped music on hold on {}", wname);
     }
+    if detached {
+        // Both left the bridge during the transfer (the caller's channel is done).
+        chan.handle.softhangup();
+        return AppResult::Hangup;
+    }
     let (first, second) = if callee_ended {
         (wname.as_str(), chan.name.as_str())
     } else {
         (chan.name.as_str(), wname.as_str())
     };
-    crate::verb!(
-        3,
-        "Channel {} left 'simple_bridge' basic-bridge <{}>",
-        first,
-        bridge
-    );
-    crate::verb!(
-        3,
-        "Channel {} left 'simple_bridge' basic-bridge <{}>",
-        second,
-        bridge
-    );
+    for c in [first, second] {
+        if !(callee_left && c == wname) {
+            transfer::left(c, &bridge);
+        }
+    }
+    // Blind transfer by the caller: the called leg runs the dialplan there, the caller is
+    // released.
+    if let Some((leg, context, exten, caller, vars, language)) = redirect {
+        transfer::run_leg(
+            pbx,
+            core.clone(),
+            leg,
+            context,
+            exten,
+            caller,
+            vars,
+            language,
+        );
+        return AppResult::Hangup;
+    }
     // Blind transfer by the called party: the caller goes to the number dialled.
     if let Some((context, exten)) = transfer_to {
         if !chan.check_hangup() {
@@ -749,6 +861,8 @@ enum Lookup {
     None,
     Disconnect,
     BlindTransfer,
+    /// `atxfer`: the attended transfer.
+    AttendedTransfer,
     /// One-touch recording (automixmon): MixMonitor on, or off again.
     AutoMixMonitor,
 }
@@ -761,8 +875,11 @@ struct Features {
     /// automixmon armed for the caller (`X`) and the callee (`x`).
     record: (bool, bool),
     blindxfer: Option<String>,
+    atxfer: Option<String>,
     disconnect: Option<String>,
     automixmon: Option<String>,
+    /// featuredigittimeout (1000 ms by default).
+    digit_timeout: std::time::Duration,
 }
 
 impl Features {
@@ -780,8 +897,16 @@ impl Features {
             callee: (opts.callee_transfer, opts.callee_disconnect),
             record: (opts.caller_record, opts.callee_record),
             blindxfer: code("blindxfer"),
+            atxfer: code("atxfer"),
             disconnect: code("disconnect"),
             automixmon: code("automixmon"),
+            digit_timeout: std::time::Duration::from_millis(
+                cfg.features
+                    .as_ref()
+                    .and_then(|f| f.general.featuredigittimeout.as_ref())
+                    .map(|t| t.value.max(1) as u64)
+                    .unwrap_or(1000),
+            ),
         }
     }
 
@@ -818,6 +943,7 @@ impl Features {
         let mut prefix = false;
         for (on, code, what) in [
             (t, &self.blindxfer, Lookup::BlindTransfer),
+            (t, &self.atxfer, Lookup::AttendedTransfer),
             (h, &self.disconnect, Lookup::Disconnect),
             (self.records(side), &self.automixmon, Lookup::AutoMixMonitor),
         ] {
@@ -837,92 +963,6 @@ impl Features {
             Lookup::None
         }
     }
-}
-
-/// The called party blind-transfers the caller: it hears `pbx-transfer` and dials a number
-/// (each digit within `transferdigittimeout`, 3 s). The (context, extension) to send the
-/// caller to, or None (nothing dialled, or no such extension: `pbx-invalid` and back to the
-/// call).
-async fn blind_transfer_target(
-    pbx: &Pbx,
-    chan: &Channel,
-    leg: &str,
-    stream: &mut crate::channel::media::RtpStream,
-) -> Option<(String, String)> {
-    use crate::channel::playback::{load_quiet, play_to_stream, Played, ALL_DIGITS};
-    let peer = leg
-        .strip_prefix("SIP/")
-        .and_then(|n| n.rsplit_once('-'))
-        .map(|(p, _)| p.to_string())
-        .unwrap_or_default();
-    let (language, peer_context, digit_ms) = {
-        let cfg = pbx.config.read().unwrap();
-        let p = cfg.sip.peer(&peer);
-        let lang = p
-            .and_then(|p| p.language.as_ref().map(|l| l.value.clone()))
-            .unwrap_or_else(|| pbx.default_language.clone());
-        let ctx = p.map(|p| p.context(&cfg.sip.general).to_string());
-        let ms = cfg
-            .features
-            .as_ref()
-            .and_then(|f| f.general.transferdigittimeout.as_ref())
-            .map(|t| t.value.max(1) as u64 * 1000)
-            .unwrap_or(3000);
-        (lang, ctx, ms)
-    };
-    // The transferer's context: TRANSFER_CONTEXT (inherited from the caller), else its own.
-    let context = chan
-        .vars
-        .get("TRANSFER_CONTEXT")
-        .map(str::to_string)
-        .or(peer_context)
-        .unwrap_or_else(|| chan.context.clone());
-    let mut dialled = String::new();
-    if let Some((samples, fmt)) = load_quiet(pbx, "pbx-transfer", &language) {
-        crate::verb!(
-            3,
-            "<{}> Playing 'pbx-transfer.{}' (language '{}')",
-            leg,
-            fmt,
-            language
-        );
-        if let Played::Digit(d) = play_to_stream(stream, &samples, ALL_DIGITS).await {
-            dialled.push(d);
-        }
-    }
-    let dp = pbx.dialplan();
-    let cid = chan.caller.num.clone();
-    loop {
-        if !dialled.is_empty() && !dp.match_more(&context, &dialled, cid.as_deref()) {
-            break;
-        }
-        let next = tokio::time::timeout(std::time::Duration::from_millis(digit_ms), async {
-            loop {
-                if let crate::channel::media::Input::Dtmf(d) = stream.read().await {
-                    return d;
-                }
-            }
-        })
-        .await;
-        match next {
-            Ok(d) => dialled.push(d),
-            Err(_) => break,
-        }
-    }
-    if !dialled.is_empty() && dp.exists(&context, &dialled, 1, cid.as_deref()) {
-        return Some((context, dialled));
-    }
-    if let Some((samples, fmt)) = load_quiet(pbx, "pbx-invalid", &language) {
-        crate::verb!(
-            3,
-            "<{}> Playing 'pbx-invalid.{}' (language '{}')",
-            leg,
-            fmt,
-            language
-        );
-        play_to_stream(stream, &samples, "").await;
-    }
-    None
 }
 
 /// The Dial options this build acts on (the others are parsed and accepted).

@@ -231,3 +231,95 @@ pub fn dial_leg(
     });
     Ok(())
 }
+
+/// Who a consultation call is placed for (the transferer): the variables it passes on, its
+/// caller id and language.
+pub struct Origin {
+    pub vars: super::Vars,
+    pub caller: super::CallerId,
+    pub language: String,
+}
+
+/// A Local pair placed for an attended transfer, with audio: `;2` runs the dialplan at
+/// `dest` (its `chan.media` is one end of a loopback RTP pair), `stream` is the `;1` end
+/// that the bridge relays. Its progress comes back on `reply` as `idx`, as for
+/// [`dial_leg`]; `id` hangs it up.
+pub struct Consult {
+    /// The `;1` half's name (what the bridge shows).
+    pub one: String,
+    /// `local:<;2 name>`, for hanging the pair up.
+    pub id: String,
+    pub stream: Box<super::media::RtpStream>,
+}
+
+/// Two RTP streams on 127.0.0.1 that send to each other: the audio of a Local pair.
+fn loopback_pair() -> Option<(super::media::RtpStream, super::media::RtpStream)> {
+    use super::media::{DtmfMode, RtpStream};
+    use crate::media::g711::Law;
+    let s1 = std::net::UdpSocket::bind("127.0.0.1:0").ok()?;
+    let s2 = std::net::UdpSocket::bind("127.0.0.1:0").ok()?;
+    let (a1, a2) = (s1.local_addr().ok()?, s2.local_addr().ok()?);
+    let (one, _) = RtpStream::new(s1, Some(a2), Law::Alaw, Some(101), false, DtmfMode::Rfc2833);
+    let (two, _) = RtpStream::new(s2, Some(a1), Law::Alaw, Some(101), false, DtmfMode::Rfc2833);
+    Some((one, two))
+}
+
+/// The consultation call of an attended transfer (bridge_basic.c's `dial_transfer`):
+/// `Local/<exten>@<context>` whose `;2` runs the dialplan with the transferer's variables,
+/// caller id and language, plus TRANSFERERNAME and ATTENDEDTRANSFER (the transferer's
+/// name).
+pub fn consult_leg(
+    pbx: &Arc<Pbx>,
+    dest: &str,
+    origin: Origin,
+    transferer: &str,
+    idx: usize,
+    reply: tokio::sync::mpsc::UnboundedSender<(usize, crate::sip::core::DialEvent)>,
+) -> Result<Consult, String> {
+    let (d, base) = new_pair(pbx, dest, origin.caller.num.as_deref())?;
+    let (a, b) = loopback_pair().ok_or_else(|| "no loopback RTP sockets".to_string())?;
+    let one = Channel::new(format!("{base};1"), pbx.next_uniqueid(), "", "");
+    let mut two = Channel::new(
+        format!("{base};2"),
+        pbx.next_uniqueid(),
+        &d.context,
+        &d.exten,
+    );
+    two.vars = origin.vars;
+    two.vars.set("TRANSFERERNAME", Some(transferer));
+    two.vars.set("ATTENDEDTRANSFER", Some(transferer));
+    two.caller = origin.caller;
+    two.language = origin.language;
+    two.media = Some(Box::new(b));
+    two.set_state(ChannelState::Ring);
+    two.tech = Some(Arc::new(LocalTech {
+        idx,
+        reply,
+        answered: std::sync::atomic::AtomicBool::new(false),
+    }));
+    if let Ok(mut s) = one.handle.snapshot.lock() {
+        s.state = ChannelState::Ring;
+        s.app = "AppDial".into();
+        s.data = "(Outgoing Line)".into();
+    }
+    let out = Consult {
+        one: one.name.clone(),
+        id: format!("local:{}", two.name),
+        stream: Box::new(a),
+    };
+    pbx.register(one.handle.clone());
+    pbx.register(two.handle.clone());
+    let p = pbx.clone();
+    let one_name = one.name.clone();
+    tokio::spawn(async move {
+        pbx::run(&mut two, &p).await;
+        let cause = two.hangupcause;
+        p.unregister(&two.name);
+        p.unregister(&one_name);
+        if let Some(t) = &two.tech {
+            t.hangup(cause);
+        }
+        drop(one);
+    });
+    Ok(out)
+}

@@ -84,8 +84,9 @@ pub struct AppFeature {
 pub struct FeaturesGeneral {
     /// Milliseconds (default 1000).
     pub featuredigittimeout: Option<Spanned<i64>>,
-    /// Milliseconds (default 3000).
+    /// Seconds (default 3).
     pub transferdigittimeout: Option<Spanned<i64>>,
+    /// Seconds (default 15).
     pub atxfernoanswertimeout: Option<Spanned<i64>>,
     pub atxferabort: Option<Spanned<String>>,
     pub atxfercomplete: Option<Spanned<String>>,
@@ -102,6 +103,15 @@ impl FeaturesGeneral {
             .as_ref()
             .map(|p| p.value.as_str())
             .unwrap_or("*8")
+    }
+
+    /// A `[general]` option as written (the last one wins), or None.
+    pub fn option(&self, name: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .rev()
+            .find(|v| v.name.eq_ignore_ascii_case(name))
+            .map(|v| v.value.trim())
     }
 }
 
@@ -151,7 +161,7 @@ impl FeaturesConf {
                                 g.featuredigittimeout = int_or_default(v, r, "1000", d)
                             }
                             "transferdigittimeout" => {
-                                g.transferdigittimeout = int_or_default(v, r, "3000", d)
+                                g.transferdigittimeout = int_or_default(v, r, "3", d)
                             }
                             "atxfernoanswertimeout" => {
                                 g.atxfernoanswertimeout = int_or_default(v, r, "15", d)

@@ -1018,6 +1018,18 @@ impl Drop for RtpStream {
         {
             self.send_rtcp(true);
         }
+        // The port pair goes back to the pool for a later call.
+        let rtp = match self.sock.take() {
+            Some(s) => s.into_std().ok(),
+            None => self.std_sock.take(),
+        };
+        let rtcp = self.rtcp.as_mut().and_then(|r| match r.sock.take() {
+            Some(s) => s.into_std().ok(),
+            None => r.std_sock.take(),
+        });
+        if let Some(rtp) = rtp {
+            super::rtppool::give(rtp, rtcp);
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod local;
 pub mod media;
 pub mod pbx;
 pub mod playback;
+pub mod rtppool;
 pub mod transfer;
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -2090,6 +2090,10 @@ fn reserve_rtp(
         start.clamp(1024, 65534) as u16,
         end.clamp(1024, 65534) as u16,
     );
+    // A pair a finished call left (bind and close are a good part of a short call's cost).
+    if let Some((rtp, rtcp, port)) = crate::channel::rtppool::take(ip, start, end) {
+        return (Some((rtp, Some(rtcp))), port);
+    }
     let seed = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.subsec_nanos() ^ (d.as_secs() as u32).wrapping_mul(2_654_435_761))

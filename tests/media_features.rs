@@ -357,11 +357,33 @@ fn early_media_from_the_callee_reaches_the_caller() {
 /// `monitor/` with Asterisk's `auto-<time>-<caller>-<peer>.wav` name.
 #[test]
 fn caller_records_the_call_with_automixmon() {
+    caller_one_touch(
+        "exten => 1002,1,Dial(SIP/1002,,X)\n",
+        "automixmon => *3\n",
+        "auto-",
+    );
+}
+
+/// The same with the older automon (Dial's `W`, features.conf `automon`): Monitor's joined
+/// recording, under the spool's `monitor/`, named with `TOUCH_MONITOR_PREFIX`.
+#[test]
+fn caller_records_the_call_with_automon() {
+    caller_one_touch(
+        "exten => 1002,1,Set(TOUCH_MONITOR_PREFIX=mon)\nsame => n,Dial(SIP/1002,,W)\n",
+        "automon => *3\n",
+        "mon-",
+    );
+}
+
+/// 1001 calls 1002 through `ext`, presses *3 to start a one-touch recording, sends a tone,
+/// presses *3 again: the code never reaches 1002 and the file `<prefix><time>-1001-1002.wav`
+/// is under the spool's `monitor/`.
+fn caller_one_touch(ext: &str, feature: &str, prefix: &str) {
     let port = free_port();
-    let dir = office(port, "[office]\nexten => 1002,1,Dial(SIP/1002,,X)\n");
+    let dir = office(port, &format!("[office]\n{ext}"));
     std::fs::write(
         dir.path().join("features.conf"),
-        "[featuremap]\nautomixmon => *3\n",
+        format!("[featuremap]\n{feature}"),
     )
     .unwrap();
     let spool = tempfile::tempdir().unwrap();
@@ -419,7 +441,7 @@ fn caller_records_the_call_with_automixmon() {
     assert!(
         files
             .iter()
-            .any(|f| f.starts_with("auto-") && f.ends_with("-1001-1002.wav")),
+            .any(|f| f.starts_with(prefix) && f.ends_with("-1001-1002.wav")),
         "{files:?}"
     );
 }

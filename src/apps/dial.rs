@@ -502,6 +502,7 @@ async fn dial_wait(
     // The called leg's "left" line is printed already (it blind-transferred the caller).
     let mut callee_left = false;
     let mut recording = false;
+    let mut monitoring = false;
     // Hold: the party left alone hears music (the caller through its channel's generator,
     // the called leg through a player of its own).
     let mut callee_moh: Option<crate::moh::MohPlayer> = None;
@@ -620,12 +621,31 @@ async fn dial_wait(
                             crate::verb!(4, "AutoMixMonitor used to stop recording call.");
                             run_app(chan, pbx, "StopMixMonitor", String::new()).await;
                         } else {
-                            let file = touch_filename(chan, &wname);
+                            let file = touch_file(chan, &wname, "MIXMONITOR");
                             crate::verb!(4, "AutoMixMonitor used to record call. Filename: {}", file);
                             chan.vars.set("TOUCH_MIXMONITOR_OUTPUT", Some(&file));
                             run_app(chan, pbx, "MixMonitor", format!("{file},b")).await;
                         }
                         recording = !recording;
+                        mine = chan.media.take();
+                        continue;
+                    }
+                    Lookup::AutoMonitor => {
+                        pending[i].clear();
+                        // automon: Monitor's joined in/out files are one mixed recording in
+                        // the monitor folder, which is what MixMonitor writes there.
+                        chan.media = mine.take();
+                        if monitoring {
+                            crate::verb!(4, "AutoMonitor used to stop recording call.");
+                            let id = chan.vars.get("AUTOMON_ID").unwrap_or("").to_string();
+                            run_app(chan, pbx, "StopMixMonitor", id).await;
+                        } else {
+                            let file = touch_file(chan, &wname, "MONITOR");
+                            crate::verb!(4, "AutoMonitor used to record call. Filename: {}", file);
+                            chan.vars.set("TOUCH_MONITOR_OUTPUT", Some(&file));
+                            run_app(chan, pbx, "MixMonitor", format!("{file},bi(AUTOMON_ID)")).await;
+                        }
+                        monitoring = !monitoring;
                         mine = chan.media.take();
                         continue;
                     }
@@ -822,23 +842,23 @@ async fn run_app(chan: &mut Channel, pbx: &Arc<Pbx>, name: &str, data: String) {
     }
 }
 
-/// bridge_builtin_features' automixmon file name: `TOUCH_MIXMONITOR_PREFIX` (or `auto`),
-/// the time, `TOUCH_MIXMONITOR` or both parties' caller ids, `TOUCH_MIXMONITOR_FORMAT` (or
-/// wav); `/` becomes `-`.
-fn touch_filename(chan: &Channel, peer_name: &str) -> String {
+/// bridge_builtin_features' automixmon/automon file name (`kind` MIXMONITOR or MONITOR):
+/// `TOUCH_<kind>_PREFIX` (or `auto`), the time, `TOUCH_<kind>` or both parties' caller ids,
+/// `TOUCH_<kind>_FORMAT` (or wav); `/` becomes `-`.
+fn touch_file(chan: &Channel, peer_name: &str, kind: &str) -> String {
     let var = |n: &str| {
         chan.vars
-            .get(n)
+            .get(&format!("TOUCH_{kind}{n}"))
             .filter(|v| !v.is_empty())
             .map(str::to_string)
     };
-    let prefix = var("TOUCH_MIXMONITOR_PREFIX").unwrap_or_else(|| "auto".into());
-    let format = var("TOUCH_MIXMONITOR_FORMAT").unwrap_or_else(|| "wav".into());
+    let prefix = var("_PREFIX").unwrap_or_else(|| "auto".into());
+    let format = var("_FORMAT").unwrap_or_else(|| "wav".into());
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let name = match var("TOUCH_MIXMONITOR") {
+    let name = match var("") {
         Some(m) => format!("{prefix}-{now}-{m}.{format}"),
         None => {
             let me = chan.caller.num.clone().unwrap_or_else(|| chan.name.clone());
@@ -865,6 +885,8 @@ enum Lookup {
     AttendedTransfer,
     /// One-touch recording (automixmon): MixMonitor on, or off again.
     AutoMixMonitor,
+    /// One-touch recording the old way (automon, Dial's `w`/`W`).
+    AutoMonitor,
 }
 
 /// The features the Dial options arm, with their codes (features.conf `[featuremap]`).
@@ -874,6 +896,9 @@ struct Features {
     callee: (bool, bool),
     /// automixmon armed for the caller (`X`) and the callee (`x`).
     record: (bool, bool),
+    /// automon armed for the caller (`W`) and the callee (`w`).
+    monitor: (bool, bool),
+    automon: Option<String>,
     blindxfer: Option<String>,
     atxfer: Option<String>,
     disconnect: Option<String>,
@@ -896,6 +921,8 @@ impl Features {
             caller: (opts.caller_transfer, opts.caller_disconnect),
             callee: (opts.callee_transfer, opts.callee_disconnect),
             record: (opts.caller_record, opts.callee_record),
+            monitor: (opts.caller_monitor, opts.callee_monitor),
+            automon: code("automon"),
             blindxfer: code("blindxfer"),
             atxfer: code("atxfer"),
             disconnect: code("disconnect"),
@@ -925,9 +952,17 @@ impl Features {
             }
     }
 
+    fn monitors(&self, side: crate::channel::bridge::Side) -> bool {
+        self.automon.is_some()
+            && match side {
+                crate::channel::bridge::Side::Caller => self.monitor.0,
+                crate::channel::bridge::Side::Callee => self.monitor.1,
+            }
+    }
+
     fn armed(&self, side: crate::channel::bridge::Side) -> bool {
         let (t, h) = self.side(side);
-        t || h || self.records(side)
+        t || h || self.records(side) || self.monitors(side)
     }
 
     /// Whether each side's DTMF is held back from the other (it may be a feature code).
@@ -946,6 +981,7 @@ impl Features {
             (t, &self.atxfer, Lookup::AttendedTransfer),
             (h, &self.disconnect, Lookup::Disconnect),
             (self.records(side), &self.automixmon, Lookup::AutoMixMonitor),
+            (self.monitors(side), &self.automon, Lookup::AutoMonitor),
         ] {
             let Some(code) = code.as_deref().filter(|_| on) else {
                 continue;
@@ -986,6 +1022,9 @@ struct DialOpts {
     /// `x`/`X`: the called/calling party may start and stop a recording (automixmon).
     callee_record: bool,
     caller_record: bool,
+    /// `w`/`W`: the same with automon.
+    callee_monitor: bool,
+    caller_monitor: bool,
 }
 
 impl DialOpts {
@@ -1005,6 +1044,8 @@ impl DialOpts {
                 'H' => d.caller_disconnect = true,
                 'x' => d.callee_record = true,
                 'X' => d.caller_record = true,
+                'w' => d.callee_monitor = true,
+                'W' => d.caller_monitor = true,
                 'L' => {
                     d.limit = arg
                         .as_deref()

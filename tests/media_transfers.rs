@@ -630,7 +630,7 @@ fn attended_transfer_abort_returns_to_the_transferee() {
         "",
     );
     let s = Server::start(dir.path());
-    let (c, _c_rtp) = phone(port, "6666");
+    let (c, c_rtp) = phone(port, "6666");
     let target = c.callee(&[200], Duration::from_millis(100), Duration::from_secs(20));
     let Call {
         a,
@@ -650,6 +650,17 @@ fn attended_transfer_abort_returns_to_the_transferee() {
         s.wait_line("answered Local/6666@office-00000000;2", 6),
         "{}",
         trace(&s)
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    // A lone '*' (the start of the codes) reaches the target after featuredigittimeout.
+    drain(&c_rtp);
+    b_rtp.send_dtmf(b_to, '*', 160);
+    let got = c_rtp.collect(Duration::from_millis(2500), |g| {
+        g.iter().any(|x| x.pt == 101)
+    });
+    assert!(
+        got.iter().any(|x| x.pt == 101),
+        "the '*' never reached the target"
     );
     std::thread::sleep(Duration::from_millis(300));
     press(&mut b_rtp, b_to, "*1");

@@ -180,6 +180,7 @@ pub async fn attended(pbx: &Arc<Pbx>, p: Parties<'_>, watch: &mut Watch<'_>) -> 
     let deadline = tokio::time::Instant::now() + Duration::from_millis(cfg.noanswer_ms);
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     let mut digits = String::new();
+    let mut flush_at: Option<tokio::time::Instant> = None;
     // While the target rings (without early media), the transferer hears ringback.
     let mut ring: Option<crate::media::tones::TonePlayer> = None;
     // The transferer talks to the target (`with_target`) or, after `atxferswap`, to the
@@ -216,12 +217,17 @@ pub async fn attended(pbx: &Arc<Pbx>, p: Parties<'_>, watch: &mut Watch<'_>) -> 
                 _ = idle.read() => Heard::Nothing,
             }
         };
+        let next_flush = flush_at;
         let s = tokio::select! {
             h = media => match h {
                 Heard::Transferer(Input::Dtmf(d)) => {
                     digits.push(d);
+                    flush_at = None;
                     match code_of(&cfg, &digits) {
-                        Code::Prefix => None,
+                        Code::Prefix => {
+                            flush_at = Some(tokio::time::Instant::now() + Duration::from_millis(cfg.feature_digit_ms));
+                            None
+                        }
                         Code::Abort => { digits.clear(); Some(Stim::Abort) }
                         Code::Complete => { digits.clear(); Some(Stim::Complete) }
                         Code::Threeway => { digits.clear(); Some(Stim::Threeway) }
@@ -253,6 +259,20 @@ pub async fn attended(pbx: &Arc<Pbx>, p: Parties<'_>, watch: &mut Watch<'_>) -> 
                 Some(_) => None,
             },
             _ = tokio::time::sleep_until(deadline), if !answered => Some(Stim::Timeout),
+            _ = async move {
+                match next_flush {
+                    Some(t) => tokio::time::sleep_until(t).await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                // Not a code after all: the digits go on to whom the transferer talks to.
+                flush_at = None;
+                let to = if with_target { &mut *leg.stream } else { &mut *p.transferee };
+                for c in std::mem::take(&mut digits).chars() {
+                    to.send_dtmf(c, 100).await;
+                }
+                None
+            }
             s = watch.hangup() => Some(if s == transferer_side { Stim::TransfererGone } else { Stim::TransfereeGone }),
             _ = tick.tick() => {
                 hold.play(p.transferee);

@@ -106,6 +106,8 @@ pub fn left(chan: &str, bridge: &str) {
 #[derive(Clone, Debug)]
 pub struct XferConfig {
     pub digit_ms: u64,
+    /// featuredigittimeout: a code's start that goes no further is passed on after it.
+    pub feature_digit_ms: u64,
     pub noanswer_ms: u64,
     pub dropcall: bool,
     pub loop_delay_ms: u64,
@@ -137,6 +139,13 @@ impl XferConfig {
                 g.and_then(|g| g.transferdigittimeout.as_ref().map(|t| t.value)),
                 3,
             ),
+            feature_digit_ms: g
+                .and_then(|g| {
+                    g.featuredigittimeout
+                        .as_ref()
+                        .map(|t| t.value.max(1) as u64)
+                })
+                .unwrap_or(1000),
             noanswer_ms: secs(
                 g.and_then(|g| g.atxfernoanswertimeout.as_ref().map(|t| t.value)),
                 15,

@@ -2,8 +2,8 @@
 //! three-way states.
 
 use super::{
-    bridge_id, call_sip, grab, hang_leg, joined, left, play, while_held, CoreTx, Events, Hold,
-    Transferer, Watch, XferConfig, CONSULT_IDX,
+    bridge_id, call_sip, drain, grab, hang_leg, hear, in_bridge, joined, left, play, while_held,
+    CoreTx, Events, Hold, Transferer, Watch, XferConfig, CONSULT_IDX,
 };
 use crate::channel::bridge::{relay, Side};
 use crate::channel::media::{Input, RtpStream, FRAME};
@@ -214,7 +214,7 @@ pub async fn attended(pbx: &Arc<Pbx>, p: Parties<'_>, watch: &mut Watch<'_>) -> 
                     (Side::Caller, i) => Heard::Transferer(i),
                     (Side::Callee, i) => Heard::Other(i),
                 },
-                _ = idle.read() => Heard::Nothing,
+                _ = drain(idle) => Heard::Nothing,
             }
         };
         let next_flush = flush_at;
@@ -473,19 +473,19 @@ async fn threeway(
     };
     loop {
         tokio::select! {
-            i = transferer.read() => match i {
-                Input::Voice => keep(&mut q[0], &transferer.frame),
-                Input::RtpTimeout => return Party::Transferer,
+            i = hear(transferer) => match i {
+                Some(true) => keep(&mut q[0], &transferer.frame),
+                None => return Party::Transferer,
                 _ => {}
             },
-            i = transferee.read() => match i {
-                Input::Voice => keep(&mut q[1], &transferee.frame),
-                Input::RtpTimeout => return Party::Transferee,
+            i = hear(transferee) => match i {
+                Some(true) => keep(&mut q[1], &transferee.frame),
+                None => return Party::Transferee,
                 _ => {}
             },
-            i = leg.stream.read() => match i {
-                Input::Voice => keep(&mut q[2], &leg.stream.frame),
-                Input::RtpTimeout => return Party::Target,
+            i = hear(&mut leg.stream) => match i {
+                Some(true) => keep(&mut q[2], &leg.stream.frame),
+                None => return Party::Target,
                 _ => {}
             },
             ev = leg.events.recv() => match ev {
@@ -512,6 +512,9 @@ async fn threeway(
                 transferer.write(&mix(&frames[1], &frames[2]));
                 transferee.write(&mix(&frames[0], &frames[2]));
                 leg.stream.write(&mix(&frames[0], &frames[1]));
+                for s in [&*transferer, &*transferee, &*leg.stream] {
+                    in_bridge(s);
+                }
             }
         }
     }
@@ -633,7 +636,7 @@ async fn blond(
                 match stream {
                     Some(s) => relay(transferee, s, (false, false)).await,
                     None => loop {
-                        transferee.read().await;
+                        drain(transferee).await;
                     },
                 }
             };
@@ -700,6 +703,7 @@ async fn blond(
                             let n = r.fill(&mut frame);
                             frame[n..].fill(0);
                             transferee.write(&frame);
+                            in_bridge(transferee);
                         }
                     }
                 }

@@ -630,7 +630,7 @@ fn attended_transfer_abort_returns_to_the_transferee() {
         "",
     );
     let s = Server::start(dir.path());
-    let (c, _c_rtp) = phone(port, "6666");
+    let (c, c_rtp) = phone(port, "6666");
     let target = c.callee(&[200], Duration::from_millis(100), Duration::from_secs(20));
     let Call {
         a,
@@ -650,6 +650,17 @@ fn attended_transfer_abort_returns_to_the_transferee() {
         s.wait_line("answered Local/6666@office-00000000;2", 6),
         "{}",
         trace(&s)
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    // A lone '*' (the start of the codes) reaches the target after featuredigittimeout.
+    drain(&c_rtp);
+    b_rtp.send_dtmf(b_to, '*', 160);
+    let got = c_rtp.collect(Duration::from_millis(2500), |g| {
+        g.iter().any(|x| x.pt == 101)
+    });
+    assert!(
+        got.iter().any(|x| x.pt == 101),
+        "the '*' never reached the target"
     );
     std::thread::sleep(Duration::from_millis(300));
     press(&mut b_rtp, b_to, "*1");
@@ -1218,5 +1229,62 @@ fn attended_transfer_to_an_invalid_number_returns() {
             "    -- Channel SIP/1002-00000001: Unable to acquire target extension for attended transfer.",
             "    -- Stopped music on hold on SIP/1001-00000000",
         ],
+    );
+}
+
+/// A recording of the transferee with MixMonitor's `b` goes on while it waits on hold
+/// during an attended transfer (it stays in the bridge, as in Asterisk): the file lasts the
+/// whole call.
+#[test]
+fn bridged_recording_of_the_transferee_covers_the_transfer() {
+    let port = free_port();
+    let rec = tempfile::tempdir().unwrap();
+    let file = rec.path().join("call.wav");
+    let dir = office(
+        port,
+        &format!(
+            "[office]\nexten => 1002,1,MixMonitor({},b)\nsame => n,Dial(SIP/1002,,t)\nsame => n,Hangup()\n\
+             exten => 6666,1,Dial(SIP/6666)\nsame => n,Hangup()\n",
+            file.display()
+        ),
+        "",
+    );
+    let s = Server::start(dir.path());
+    let (c, _c_rtp) = phone(port, "6666");
+    let target = c.callee(&[200], Duration::from_millis(100), Duration::from_secs(20));
+    let Call {
+        a,
+        ok,
+        b,
+        mut b_rtp,
+        b_to,
+        b_inv,
+        ..
+    } = call_1002(port, "recxfer");
+    let t0 = std::time::Instant::now();
+    std::thread::sleep(Duration::from_millis(300));
+    press(&mut b_rtp, b_to, "*2");
+    assert!(s.wait_line("Started DTMF attended transfer.", 3));
+    press(&mut b_rtp, b_to, "6666");
+    assert!(
+        s.wait_line("answered Local/6666@office-00000000;2", 6),
+        "{}",
+        trace(&s)
+    );
+    std::thread::sleep(Duration::from_millis(1000));
+    callee_bye(&b, &b_inv);
+    assert!(s.wait_line("Playing 'beep.", 3), "{}", trace(&s));
+    std::thread::sleep(Duration::from_millis(1000));
+    a.bye(&ok, "1002", "recxfer");
+    let call = t0.elapsed();
+    assert_eq!(target.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
+    s.wait_idle();
+    assert!(s.wait_line("End MixMonitor Recording SIP/1001-00000000", 5));
+    let r = hound::WavReader::open(&file).expect("the recording");
+    let secs = r.duration() as f64 / 8000.0;
+    let whole = call.as_secs_f64();
+    assert!(
+        secs > whole - 1.0 && secs < whole + 1.0,
+        "{secs:.2} s recorded of a {whole:.2} s call"
     );
 }

@@ -9,8 +9,9 @@
 //! cancels them (CANCEL); busy/circuit-busy/unavailable make BUSY/CONGESTION/CHANUNAVAIL.
 //! After the answer the two calls stay up until either hangs up, with the feature codes the
 //! options arm (features.conf): `t`/`T` blind and attended transfers (`channel::transfer`),
-//! `h`/`H` disconnect, `x`/`X` one-touch recording. A SIP peer that is not registered or a host that does not resolve fails with cause
-//! 20 (Subscriber absent) as chan_sip does; other channel types with cause 66.
+//! `h`/`H` disconnect, `x`/`X` one-touch recording. A SIP peer that is not registered or a
+//! host that does not resolve fails with cause 20 (Subscriber absent) as chan_sip does;
+//! other channel types with cause 66.
 
 use super::{App, AppFuture, AppResult, Exec};
 use crate::channel::bridge::Side;

@@ -2,8 +2,8 @@
 //! three-way states.
 
 use super::{
-    bridge_id, call_sip, grab, hang_leg, joined, left, play, while_held, CoreTx, Events, Hold,
-    Transferer, Watch, XferConfig, CONSULT_IDX,
+    bridge_id, call_sip, drain, grab, hang_leg, hear, in_bridge, joined, left, play, while_held,
+    CoreTx, Events, Hold, Transferer, Watch, XferConfig, CONSULT_IDX,
 };
 use crate::channel::bridge::{relay, Side};
 use crate::channel::media::{Input, RtpStream, FRAME};
@@ -180,6 +180,7 @@ pub async fn attended(pbx: &Arc<Pbx>, p: Parties<'_>, watch: &mut Watch<'_>) -> 
     let deadline = tokio::time::Instant::now() + Duration::from_millis(cfg.noanswer_ms);
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     let mut digits = String::new();
+    let mut flush_at: Option<tokio::time::Instant> = None;
     // While the target rings (without early media), the transferer hears ringback.
     let mut ring: Option<crate::media::tones::TonePlayer> = None;
     // The transferer talks to the target (`with_target`) or, after `atxferswap`, to the
@@ -213,15 +214,20 @@ pub async fn attended(pbx: &Arc<Pbx>, p: Parties<'_>, watch: &mut Watch<'_>) -> 
                     (Side::Caller, i) => Heard::Transferer(i),
                     (Side::Callee, i) => Heard::Other(i),
                 },
-                _ = idle.read() => Heard::Nothing,
+                _ = drain(idle) => Heard::Nothing,
             }
         };
+        let next_flush = flush_at;
         let s = tokio::select! {
             h = media => match h {
                 Heard::Transferer(Input::Dtmf(d)) => {
                     digits.push(d);
+                    flush_at = None;
                     match code_of(&cfg, &digits) {
-                        Code::Prefix => None,
+                        Code::Prefix => {
+                            flush_at = Some(tokio::time::Instant::now() + Duration::from_millis(cfg.feature_digit_ms));
+                            None
+                        }
                         Code::Abort => { digits.clear(); Some(Stim::Abort) }
                         Code::Complete => { digits.clear(); Some(Stim::Complete) }
                         Code::Threeway => { digits.clear(); Some(Stim::Threeway) }
@@ -253,6 +259,20 @@ pub async fn attended(pbx: &Arc<Pbx>, p: Parties<'_>, watch: &mut Watch<'_>) -> 
                 Some(_) => None,
             },
             _ = tokio::time::sleep_until(deadline), if !answered => Some(Stim::Timeout),
+            _ = async move {
+                match next_flush {
+                    Some(t) => tokio::time::sleep_until(t).await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                // Not a code after all: the digits go on to whom the transferer talks to.
+                flush_at = None;
+                let to = if with_target { &mut *leg.stream } else { &mut *p.transferee };
+                for c in std::mem::take(&mut digits).chars() {
+                    to.send_dtmf(c, 100).await;
+                }
+                None
+            }
             s = watch.hangup() => Some(if s == transferer_side { Stim::TransfererGone } else { Stim::TransfereeGone }),
             _ = tick.tick() => {
                 hold.play(p.transferee);
@@ -453,19 +473,19 @@ async fn threeway(
     };
     loop {
         tokio::select! {
-            i = transferer.read() => match i {
-                Input::Voice => keep(&mut q[0], &transferer.frame),
-                Input::RtpTimeout => return Party::Transferer,
+            i = hear(transferer) => match i {
+                Some(true) => keep(&mut q[0], &transferer.frame),
+                None => return Party::Transferer,
                 _ => {}
             },
-            i = transferee.read() => match i {
-                Input::Voice => keep(&mut q[1], &transferee.frame),
-                Input::RtpTimeout => return Party::Transferee,
+            i = hear(transferee) => match i {
+                Some(true) => keep(&mut q[1], &transferee.frame),
+                None => return Party::Transferee,
                 _ => {}
             },
-            i = leg.stream.read() => match i {
-                Input::Voice => keep(&mut q[2], &leg.stream.frame),
-                Input::RtpTimeout => return Party::Target,
+            i = hear(&mut leg.stream) => match i {
+                Some(true) => keep(&mut q[2], &leg.stream.frame),
+                None => return Party::Target,
                 _ => {}
             },
             ev = leg.events.recv() => match ev {
@@ -492,6 +512,9 @@ async fn threeway(
                 transferer.write(&mix(&frames[1], &frames[2]));
                 transferee.write(&mix(&frames[0], &frames[2]));
                 leg.stream.write(&mix(&frames[0], &frames[1]));
+                for s in [&*transferer, &*transferee, &*leg.stream] {
+                    in_bridge(s);
+                }
             }
         }
     }
@@ -613,7 +636,7 @@ async fn blond(
                 match stream {
                     Some(s) => relay(transferee, s, (false, false)).await,
                     None => loop {
-                        transferee.read().await;
+                        drain(transferee).await;
                     },
                 }
             };
@@ -680,6 +703,7 @@ async fn blond(
                             let n = r.fill(&mut frame);
                             frame[n..].fill(0);
                             transferee.write(&frame);
+                            in_bridge(transferee);
                         }
                     }
                 }

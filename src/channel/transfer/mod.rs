@@ -106,6 +106,8 @@ pub fn left(chan: &str, bridge: &str) {
 #[derive(Clone, Debug)]
 pub struct XferConfig {
     pub digit_ms: u64,
+    /// featuredigittimeout: a code's start that goes no further is passed on after it.
+    pub feature_digit_ms: u64,
     pub noanswer_ms: u64,
     pub dropcall: bool,
     pub loop_delay_ms: u64,
@@ -137,6 +139,13 @@ impl XferConfig {
                 g.and_then(|g| g.transferdigittimeout.as_ref().map(|t| t.value)),
                 3,
             ),
+            feature_digit_ms: g
+                .and_then(|g| {
+                    g.featuredigittimeout
+                        .as_ref()
+                        .map(|t| t.value.max(1) as u64)
+                })
+                .unwrap_or(1000),
             noanswer_ms: secs(
                 g.and_then(|g| g.atxfernoanswertimeout.as_ref().map(|t| t.value)),
                 15,
@@ -278,6 +287,43 @@ pub async fn play(
     Some(super::playback::play_to_stream(stream, &samples, stop_on).await)
 }
 
+/// A party waiting on hold is still in the bridge, as Asterisk sees it: its recordings with
+/// MixMonitor's `b` go on (writing to the stream cleared the flag).
+pub fn in_bridge(s: &RtpStream) {
+    s.bridged.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Read a party that is in the bridge but heard by nobody (on hold): as the bridge reads
+/// (it stays bridged), its audio decoded only for its recordings. A control input (an RTP
+/// timeout) comes back.
+pub async fn drain(s: &mut RtpStream) -> Option<Input> {
+    use crate::channel::media::Packet;
+    match s.recv_packet().await {
+        Packet::Voice(law) => {
+            if !s.taps.is_empty() {
+                s.decode(law);
+            }
+            None
+        }
+        Packet::Ctl(i) => Some(i),
+        _ => None,
+    }
+}
+
+/// Read a party of a mixed call: its audio decoded into `frame` (Some(true)), a control
+/// input that ends it (None), or nothing to mix (Some(false)). It stays bridged.
+pub async fn hear(s: &mut RtpStream) -> Option<bool> {
+    use crate::channel::media::Packet;
+    match s.recv_packet().await {
+        Packet::Voice(law) => {
+            s.decode(law);
+            Some(true)
+        }
+        Packet::Ctl(Input::RtpTimeout) => None,
+        _ => Some(false),
+    }
+}
+
 /// Music on hold for a party that waits (not the Dial's channel generator: either party).
 struct Hold {
     name: String,
@@ -307,6 +353,7 @@ impl Hold {
         if let Some(p) = self.player.as_mut() {
             if p.fill(&mut frame) {
                 to.write(&frame);
+                in_bridge(to);
             }
         }
     }
@@ -333,7 +380,7 @@ async fn while_held<T>(
             r = &mut op => return Ok(r),
             s = watch.hangup() => return Err(s),
             _ = tick.tick() => hold.play(held),
-            _ = held.read() => {}
+            _ = drain(held) => {}
         }
     }
 }

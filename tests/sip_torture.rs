@@ -134,7 +134,7 @@ fn torture_messages_over_udp() {
     .unwrap();
     std::fs::write(
         dir.path().join("extensions.conf"),
-        "[guests]\nexten => _X.,1,Hangup()\n[office]\nexten => _X.,1,Hangup()\n",
+        "[guests]\nexten => 5551234,1,Busy()\nexten => _X.,1,Hangup()\n[office]\nexten => _X.,1,Hangup()\n",
     )
     .unwrap();
     let s = Server::start(dir.path());
@@ -165,6 +165,20 @@ fn torture_messages_over_udp() {
         );
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // A tel: Request-URI reaches the number's extension (5551234 answers Busy).
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let me = sock.local_addr().unwrap();
+    let inv = format!(
+        "INVITE tel:5551234;phone-context=example.com SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-tel1;rport\r\n\
+         From: <sip:guest@127.0.0.1>;tag=t1\r\nTo: <tel:5551234>\r\nCall-ID: tel-1\r\nCSeq: 1 INVITE\r\n\
+         Contact: <sip:guest@{me}>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+    );
+    sock.send_to(inv.as_bytes(), ("127.0.0.1", port)).unwrap();
+    let codes: Vec<u16> = answers(&sock, Duration::from_secs(2))
+        .iter()
+        .filter_map(Message::code)
+        .collect();
+    assert_eq!(codes.last(), Some(&486), "{codes:?}");
     drop(s);
 }
 

@@ -371,7 +371,9 @@ impl RtpStream {
 
     /// Send the RTCP report (and with `bye`, the BYE) now.
     fn send_rtcp(&mut self, bye: bool) {
-        let Some(to) = self.rtcp_remote() else { return };
+        // Without a destination (port+1 out of range, no address) the report is made
+        // anyway, unsent: the schedule moves on instead of firing again at once.
+        let to = self.rtcp_remote();
         let now_ms = self.now_ms();
         let Some(r) = self.rtcp.as_mut() else { return };
         let mut out = [0u8; 512];
@@ -389,7 +391,9 @@ impl RtpStream {
         ) else {
             return;
         };
-        r.send(&out[..n], to);
+        if let Some(to) = to {
+            r.send(&out[..n], to);
+        }
         *self.stats.lock().unwrap() = r.session.stats;
     }
 

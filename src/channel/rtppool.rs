@@ -1,9 +1,10 @@
 //! RTP/RTCP port pairs kept for reuse. Binding two sockets for every call and closing them
 //! at its end is a good part of a short call's cost; a stream that ends gives its pair back
-//! here (emptied of what arrived for it) and the next call takes the pair that has rested
-//! longest — never one freed less than [`REST`] ago, so late packets of the old call find
-//! nobody listening for them. Sockets are kept in blocking-free std form, not registered
-//! with any reactor.
+//! here and the next call takes the pair that has rested longest — never one freed less
+//! than [`REST`] ago (unless the range has no port left to bind), and emptied again when
+//! taken, so what the old call's far end still sent is thrown away, not heard by the new
+//! call. Sockets are kept in blocking-free std form, not registered with any reactor; pairs
+//! unused for [`IDLE`] are closed.
 
 use std::collections::VecDeque;
 use std::net::{IpAddr, UdpSocket};
@@ -11,7 +12,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// How long a pair rests before it is used again.
-pub const REST: Duration = Duration::from_secs(2);
+pub const REST: Duration = Duration::from_secs(10);
+/// Pairs unused this long are closed (the pool shrinks back after a peak).
+pub const IDLE: Duration = Duration::from_secs(300);
 /// Pairs kept at most (beyond that they are closed).
 const MAX: usize = 16_384;
 
@@ -31,17 +34,41 @@ pub fn take(ip: IpAddr, start: u16, end: u16) -> Option<(UdpSocket, UdpSocket, u
 }
 
 fn take_at(ip: IpAddr, start: u16, end: u16, now: Instant) -> Option<(UdpSocket, UdpSocket, u16)> {
-    let mut pool = POOL.lock().unwrap();
-    let front = pool.front()?;
-    if now.duration_since(front.freed) < REST {
-        return None;
-    }
-    if front.ip != ip || front.port < start || front.port > end {
-        // Another address or an old range (rtp.conf was reloaded): closed, not reused.
-        pool.pop_front();
-        return None;
-    }
-    let p = pool.pop_front()?;
+    take_where(ip, start, end, |freed| now.duration_since(freed) >= REST)
+}
+
+/// Any pair on `ip` in the range, rested or not: for when no port of the range can be
+/// bound any more.
+pub fn take_any(ip: IpAddr, start: u16, end: u16) -> Option<(UdpSocket, UdpSocket, u16)> {
+    take_where(ip, start, end, |_| true)
+}
+
+fn take_where(
+    ip: IpAddr,
+    start: u16,
+    end: u16,
+    ok: impl Fn(Instant) -> bool,
+) -> Option<(UdpSocket, UdpSocket, u16)> {
+    let p = {
+        let mut pool = POOL.lock().unwrap();
+        // Pairs idle too long, or of another address or an old range (rtp.conf reloaded),
+        // are closed rather than kept.
+        while let Some(front) = pool.front() {
+            let stale = front.freed.elapsed() >= IDLE;
+            if stale || front.ip != ip || front.port < start || front.port > end {
+                pool.pop_front();
+            } else {
+                break;
+            }
+        }
+        if !ok(pool.front()?.freed) {
+            return None;
+        }
+        pool.pop_front()?
+    };
+    // What reached it while it rested belongs to the old call.
+    drain(&p.rtp);
+    drain(&p.rtcp);
     Some((p.rtp, p.rtcp, p.port))
 }
 
@@ -108,6 +135,9 @@ mod tests {
             take_at(ip, port, port, now).is_none(),
             "reused before resting"
         );
+        // The old far end goes on sending while the pair rests.
+        tx.send_to(b"late", (ip, port)).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
         let (rtp, _rtcp, p) = take_at(ip, port, port, now + REST).expect("a rested pair");
         assert_eq!(p, port);
         let mut buf = [0u8; 16];

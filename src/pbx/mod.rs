@@ -24,6 +24,10 @@ pub struct GroupEntry {
 
 pub struct Pbx {
     dialplan: RwLock<Arc<Compiled>>,
+    /// Held while the dialplan in force is rebuilt (reload, regexten).
+    rebuild_lock: Mutex<()>,
+    /// A regexten rebuild is queued (registrations in a burst share one).
+    pub rebuild_pending: AtomicBool,
     pub globals: RwLock<Vars>,
     pub config: RwLock<Arc<ConfigSet>>,
     /// What `-C` named (asterisk.conf or a folder): what `core reload` reads again.
@@ -112,6 +116,8 @@ impl Pbx {
         let restored: Vec<String> = sip.registrar.lock().unwrap().regs.keys().cloned().collect();
         let pbx = Arc::new(Pbx {
             dialplan: RwLock::new(Arc::new(compiled)),
+            rebuild_lock: Mutex::new(()),
+            rebuild_pending: AtomicBool::new(false),
             globals: RwLock::new(globals),
             config: RwLock::new(Arc::new(config)),
             config_path,
@@ -130,9 +136,7 @@ impl Pbx {
             default_language,
             sip,
         });
-        for peer in restored {
-            crate::sip::regexten::set(&pbx, &peer, true);
-        }
+        crate::sip::regexten::restore(&pbx, &restored);
         pbx
     }
 
@@ -144,6 +148,8 @@ impl Pbx {
     /// Read the config again and swap the dialplan in whole. On an error nothing changes
     /// and the reason is returned.
     pub fn reload_dialplan(&self) -> Result<usize, String> {
+        // One rebuild at a time: a regexten rebuild must not swap in an older dialplan.
+        let _one = self.rebuild_lock.lock().unwrap();
         let cfg = ConfigSet::load(&self.config_path);
         let dp = &cfg.extensions;
         if dp.not_loaded {
@@ -159,7 +165,8 @@ impl Pbx {
                 .unwrap_or_else(|| "extensions.conf could not be loaded".into());
             return Err(why);
         }
-        let regs = self.sip.regextens.lock().unwrap().clone();
+        // chan_sip's regexten extensions again, by the new sip.conf.
+        let regs = crate::sip::regexten::recompute(self, &cfg);
         let compiled = crate::sip::regexten::compile(dp, &cfg.sip.general, &regs);
         let n = compiled.contexts.len();
         {
@@ -182,6 +189,7 @@ impl Pbx {
     /// Build the dialplan in force again from the loaded extensions.conf and what modules
     /// add at run time (chan_sip's regexten), keeping the globals.
     pub fn rebuild_dialplan(&self) {
+        let _one = self.rebuild_lock.lock().unwrap();
         let cfg = self.config.read().unwrap().clone();
         let regs = self.sip.regextens.lock().unwrap().clone();
         let compiled = crate::sip::regexten::compile(&cfg.extensions, &cfg.sip.general, &regs);

@@ -536,7 +536,13 @@ impl Core {
                             if let Some(p) = self.pokes.get_mut(&peer) {
                                 p.0 = None;
                             }
-                            self.pbx.sip.qualify.lock().unwrap().insert(peer, Some(ms));
+                            self.pbx
+                                .sip
+                                .qualify
+                                .lock()
+                                .unwrap()
+                                .insert(peer.clone(), Some(ms));
+                            self.regexten_on_qualify(&peer, true);
                             continue;
                         }
                     }
@@ -585,11 +591,21 @@ impl Core {
                     if msg.method() == Some("ACK") {
                         if let Some(id) = msg.call_id() {
                             self.pbx.sip.dialog_last(id, "Rx", "ACK");
-                            if let Some(c) = self.calls.get_mut(id) {
-                                c.ok = None;
-                                c.dialog.acked();
+                            let n = msg.cseq().map(|x| x.0).unwrap_or(0);
+                            let done = match self.calls.get_mut(id) {
+                                Some(c) => {
+                                    c.dialog.acked(n);
+                                    let done = !c.dialog.awaiting_ack();
+                                    if done {
+                                        c.ok = None;
+                                    }
+                                    done
+                                }
+                                None => true,
+                            };
+                            if done {
+                                self.unacked.remove(id);
                             }
-                            self.unacked.remove(id);
                         }
                     } else if msg.code().is_some_and(|c| (200..300).contains(&c)) {
                         // A retransmitted 2xx of an outgoing call: ACK it again.
@@ -655,6 +671,24 @@ impl Core {
                 &format!("Peer '{peer}' is now UNREACHABLE!  Last qualify: 0"),
             );
         }
+        self.regexten_on_qualify(peer, false);
+    }
+
+    /// `regextenonqualify=yes`: the peer's regexten follows its reachability too.
+    fn regexten_on_qualify(&self, peer: &str, reachable: bool) {
+        let cfg = self.pbx.config.read().unwrap().clone();
+        if !super::regexten::on_qualify(&cfg.sip.general) {
+            return;
+        }
+        let registered = self
+            .pbx
+            .sip
+            .registrar
+            .lock()
+            .unwrap()
+            .regs
+            .contains_key(peer);
+        super::regexten::set(&self.pbx, peer, reachable && registered);
     }
 
     /// The peer whose qualify OPTIONS has this transaction key.
@@ -1528,8 +1562,17 @@ impl Core {
             "ACK" => {}
             "INFO" => {
                 // In-dialog INFO (DTMF with dtmfmode=info, picture updates): accepted.
-                let id = msg.call_id().unwrap_or("");
-                if self.calls.contains_key(id) || self.out.contains_key(id) {
+                let id = msg.call_id().unwrap_or("").to_string();
+                let id = id.as_str();
+                let old = self
+                    .calls
+                    .get_mut(id)
+                    .map(|c| c.dialog.on_request(&msg) == Check::TooOld)
+                    .unwrap_or(false);
+                if old {
+                    let r = response(&msg, 500, "Server error", None, from, &server);
+                    self.respond(&key, r).await;
+                } else if self.calls.contains_key(id) || self.out.contains_key(id) {
                     // DTMF as `application/dtmf-relay` (or `application/dtmf`): to the stream.
                     let digit =
                         crate::media::dtmf::parse_dtmf_relay(&String::from_utf8_lossy(&msg.body));
@@ -1613,8 +1656,9 @@ impl Core {
                 r.body = c.local_sdp.clone();
                 // Re-sent until its ACK, like the first 2xx.
                 c.ok = Some(r.clone());
+                let n = msg.cseq().map(|x| x.0).unwrap_or(0);
                 c.dialog
-                    .sent_2xx(Instant::now(), self.tcp.contains_key(&src));
+                    .sent_2xx(Instant::now(), self.tcp.contains_key(&src), n);
                 self.unacked.insert(call_id.clone());
                 if let (Some(o), Some(ctl)) = (&offer, &c.media) {
                     let _ = ctl.send(remote_of(o));
@@ -1818,10 +1862,21 @@ impl Core {
         }
         // Where to: the Request-URI's user in the caller's context.
         let exten = match &msg.start {
+            // `tel:+74951234567;phone-context=...`: the number, as chan_sip takes it.
+            StartLine::Request { uri, .. }
+                if uri.len() > 4 && uri[..4].eq_ignore_ascii_case("tel:") =>
+            {
+                uri[4..].split(';').next().unwrap_or("").to_string()
+            }
             StartLine::Request { uri, .. } => Uri::parse(uri)
                 .and_then(|u| u.user)
                 .unwrap_or_else(|| "s".into()),
             _ => "s".into(),
+        };
+        let exten = if exten.is_empty() {
+            "s".to_string()
+        } else {
+            exten
         };
         let dp = self.pbx.dialplan();
         let cid_num = from_user.clone();
@@ -2001,8 +2056,9 @@ impl Core {
         ok.body = c.local_sdp.clone();
         c.state = State::Answered;
         c.ok = Some(ok.clone());
+        let n = c.dialog.invite_cseq;
         c.dialog
-            .sent_2xx(Instant::now(), self.tcp.contains_key(&c.src));
+            .sent_2xx(Instant::now(), self.tcp.contains_key(&c.src), n);
         self.unacked.insert(id.to_string());
         let key = c.key.clone();
         self.respond(&key, ok).await;
@@ -2111,7 +2167,11 @@ fn reserve_rtp(
     }
     match lone {
         Some((s, port)) => (Some((s, None)), port),
-        None => (None, 0),
+        // Every port is taken: a pair that has not rested yet is better than no audio.
+        None => match crate::channel::rtppool::take_any(ip, start, end) {
+            Some((rtp, rtcp, port)) => (Some((rtp, Some(rtcp))), port),
+            None => (None, 0),
+        },
     }
 }
 

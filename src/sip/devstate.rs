@@ -2,8 +2,10 @@
 //! queues see of a peer. In chan_sip's order:
 //!
 //! 1. no address (not registered, no static host) → UNAVAILABLE;
-//! 2. a call of the peer on hold → ONHOLD;
-//! 3. calls to it ringing → RINGING (all its calls ring) or RINGINUSE;
+//! 2. a call of the peer on hold → ONHOLD (only with `notifyhold=yes`, as chan_sip keeps
+//!    the hold count only then);
+//! 3. calls to it ringing → RINGING (all its calls ring) or RINGINUSE (counted only with a
+//!    call counter, like the in-use count);
 //! 4. with a call counter (`call-limit`, or `callcounter=yes`): at the limit → BUSY; at or
 //!    over `busylevel` → BUSY; any call → INUSE;
 //! 5. qualified and unreachable or too slow → UNAVAILABLE;
@@ -65,7 +67,7 @@ pub fn decide(c: &Counters) -> DevState {
     let inuse = i64::from(c.inuse);
     if c.on_hold {
         DevState::OnHold
-    } else if c.ringing > 0 {
+    } else if c.call_limit > 0 && c.ringing > 0 {
         if c.ringing == c.inuse {
             DevState::Ringing
         } else {
@@ -106,13 +108,21 @@ pub fn of_peer(pbx: &Pbx, peer: &str) -> DevState {
         _ if counter => i64::MAX,
         _ => 0,
     };
-    let on_hold = pbx
-        .sip
-        .dialogs
-        .lock()
-        .unwrap()
-        .values()
-        .any(|d| d.hold && d.peer == peer);
+    let notifyhold = sip
+        .general
+        .options
+        .iter()
+        .rev()
+        .find(|v| v.name.eq_ignore_ascii_case("notifyhold"))
+        .is_some_and(|v| crate::config::ast_true(&v.value));
+    let on_hold = notifyhold
+        && pbx
+            .sip
+            .dialogs
+            .lock()
+            .unwrap()
+            .values()
+            .any(|d| d.hold && d.peer == peer);
     let c = Counters {
         has_address: registered || static_host,
         on_hold,
@@ -178,6 +188,14 @@ mod tests {
             ..base()
         };
         assert_eq!(decide(&c), DevState::Ringing);
+        // No call counter: ringing is not counted either.
+        let c = Counters {
+            inuse: 1,
+            ringing: 1,
+            call_limit: 0,
+            ..base()
+        };
+        assert_eq!(decide(&c), DevState::NotInuse);
         let c = Counters {
             inuse: 2,
             ringing: 1,

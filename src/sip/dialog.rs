@@ -66,6 +66,8 @@ struct Resend {
     next: Instant,
     interval: Duration,
     deadline: Instant,
+    /// The CSeq of the INVITE the 2xx answers: only its ACK stops the resends.
+    cseq: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -159,12 +161,12 @@ impl Dialog {
         param(&self.remote, "tag")
     }
 
-    /// The INVITE went again with a new CSeq (answering a 401/407 challenge).
+    /// The INVITE went again with a new CSeq (answering a 401/407 challenge): the
+    /// challenge's tag, target and state are forgotten, the dialog starts over.
     pub fn reinvited(&mut self, invite: &Message) {
-        if let Some((n, _)) = invite.cseq() {
-            self.local_cseq = n;
-            self.invite_cseq = n;
-        }
+        let fresh = Dialog::uac(invite);
+        let resend = self.resend.take();
+        *self = Dialog { resend, ..fresh };
     }
 
     /// UAC: a response to our INVITE. A To tag fixes the far end; a Contact moves the
@@ -183,12 +185,14 @@ impl Dialog {
             if let Some(c) = resp.header("Contact").and_then(Uri::parse) {
                 self.remote_target = c.to_string();
             }
-            // §12.1.2: the UAC's route set is the Record-Route in reverse order.
+            // §12.1.2: the UAC's route set is the Record-Route in reverse order, from the
+            // response that makes (or confirms) the dialog: a 2xx sets it even when empty.
             let rr: Vec<String> = resp
                 .headers_named("Record-Route")
                 .map(str::to_string)
                 .collect();
-            if !rr.is_empty() && self.state == State::Early {
+            let confirming = (200..300).contains(&code);
+            if self.state == State::Early && (confirming || !rr.is_empty()) {
                 self.route_set = rr.into_iter().rev().collect();
             }
         }
@@ -204,7 +208,9 @@ impl Dialog {
     pub fn on_request(&mut self, req: &Message) -> Check {
         let method = req.method().unwrap_or("");
         if method.eq_ignore_ascii_case("ACK") {
-            self.acked();
+            if let Some((n, _)) = req.cseq() {
+                self.acked(n);
+            }
             return Check::InOrder;
         }
         let Some((n, _)) = req.cseq() else {
@@ -223,6 +229,12 @@ impl Dialog {
         if method.eq_ignore_ascii_case("BYE") {
             self.end();
         }
+        // Target refresh (§12.2.2): a re-INVITE's or UPDATE's Contact is the new target.
+        if method.eq_ignore_ascii_case("INVITE") || method.eq_ignore_ascii_case("UPDATE") {
+            if let Some(c) = req.header("Contact").and_then(Uri::parse) {
+                self.remote_target = c.to_string();
+            }
+        }
         Check::InOrder
     }
 
@@ -233,20 +245,24 @@ impl Dialog {
         }
     }
 
-    /// UAS: a 2xx went out at `now` (the answer, or the answer to a re-INVITE). Over an
-    /// unreliable transport it is re-sent until the ACK.
-    pub fn sent_2xx(&mut self, now: Instant, reliable: bool) {
+    /// UAS: a 2xx to the INVITE numbered `cseq` went out at `now` (the answer, or the
+    /// answer to a re-INVITE). Over an unreliable transport it is re-sent until its ACK.
+    pub fn sent_2xx(&mut self, now: Instant, reliable: bool, cseq: u32) {
         self.state = State::Confirmed;
         self.resend = (!reliable).then_some(Resend {
             next: now + T1,
             interval: T1,
             deadline: now + T1 * 64,
+            cseq,
         });
     }
 
-    /// The ACK for our 2xx came.
-    pub fn acked(&mut self) {
-        self.resend = None;
+    /// An ACK numbered `cseq` came: it stops the resends of the 2xx it acknowledges (a late
+    /// ACK of an earlier 2xx does not).
+    pub fn acked(&mut self, cseq: u32) {
+        if self.resend.is_some_and(|r| r.cseq == cseq) {
+            self.resend = None;
+        }
     }
 
     /// Whether a 2xx is still waiting for its ACK.
@@ -353,7 +369,7 @@ mod tests {
         let mut d = Dialog::uas(&invite(), "ours", src());
         assert_eq!(d.local_tag().as_deref(), Some("ours"));
         assert_eq!(d.remote_tag().as_deref(), Some("abc"));
-        d.sent_2xx(Instant::now(), false);
+        d.sent_2xx(Instant::now(), false, 20);
         let bye = d.request("BYE");
         assert_eq!(d.state, State::Terminated);
         let text = String::from_utf8(bye.to_bytes()).unwrap();
@@ -381,7 +397,7 @@ mod tests {
     fn the_2xx_is_resent_on_t1_doubling_to_t2_until_64_t1() {
         let t0 = Instant::now();
         let mut d = Dialog::uas(&invite(), "ours", src());
-        d.sent_2xx(t0, false);
+        d.sent_2xx(t0, false, 20);
         let mut now = t0;
         let mut resends = Vec::new();
         // Step a virtual clock in 10 ms ticks and note when each resend fires.
@@ -407,7 +423,7 @@ mod tests {
     fn the_ack_stops_the_resends_and_nothing_fires_after() {
         let t0 = Instant::now();
         let mut d = Dialog::uas(&invite(), "ours", src());
-        d.sent_2xx(t0, false);
+        d.sent_2xx(t0, false, 20);
         assert_eq!(d.poll(t0 + Duration::from_millis(499)), None);
         assert_eq!(d.poll(t0 + T1), Some(Timer::Resend2xx));
         assert_eq!(d.on_request(&req("ACK", 20)), Check::InOrder);
@@ -417,9 +433,29 @@ mod tests {
     }
 
     #[test]
+    fn a_late_ack_of_an_earlier_2xx_does_not_stop_the_resends() {
+        let t0 = Instant::now();
+        let mut d = Dialog::uas(&invite(), "ours", src());
+        d.sent_2xx(t0, false, 21);
+        d.on_request(&req("ACK", 20));
+        assert!(d.awaiting_ack());
+        d.on_request(&req("ACK", 21));
+        assert!(!d.awaiting_ack());
+    }
+
+    #[test]
+    fn a_reinvite_refreshes_the_target() {
+        let mut d = Dialog::uas(&invite(), "ours", src());
+        let mut re = req("INVITE", 30);
+        re.set_header("Contact", "<sip:1001@10.0.0.7:5070>");
+        assert_eq!(d.on_request(&re), Check::InOrder);
+        assert_eq!(d.remote_target, "sip:1001@10.0.0.7:5070");
+    }
+
+    #[test]
     fn reliable_transport_sends_the_2xx_once() {
         let mut d = Dialog::uas(&invite(), "ours", src());
-        d.sent_2xx(Instant::now(), true);
+        d.sent_2xx(Instant::now(), true, 20);
         assert_eq!(d.deadline(), None);
         assert_eq!(d.state, State::Confirmed);
     }
@@ -463,16 +499,42 @@ mod tests {
         assert_eq!(d.state, State::Confirmed);
         assert_eq!(d.remote_target, "sip:1002@10.0.0.9:5071");
         assert_eq!(d.route_set, ["<sip:b;lr>", "<sip:a;lr>"]);
-        // The challenge made the INVITE 103: ACK and BYE follow it.
+        let ack = d.ack(102);
+        assert_eq!(ack.header("CSeq"), Some("102 ACK"));
+        assert_eq!(ack.header("To"), Some("<sip:1002@10.0.0.9>;tag=them"));
+        let bye = d.request("BYE");
+        assert_eq!(bye.header("CSeq"), Some("103 BYE"));
+        assert_eq!(
+            bye.headers_named("Route").collect::<Vec<_>>(),
+            ["<sip:b;lr>", "<sip:a;lr>"]
+        );
+        assert_eq!(d.state, State::Terminated);
+    }
+
+    #[test]
+    fn a_challenge_does_not_end_the_dialog_the_retry_makes() {
+        let raw = "INVITE sip:num@itsp SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKc\r\nFrom: <sip:me@h>;tag=1\r\n\
+            To: <sip:num@itsp>\r\nCall-ID: ch1\r\nCSeq: 102 INVITE\r\nContent-Length: 0\r\n\r\n";
+        let inv = Message::parse(raw.as_bytes(), false).unwrap().0;
+        let r = |code: u16, cseq: u32, tag: &str| {
+            let raw = format!(
+                "SIP/2.0 {code} X\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKc\r\nFrom: <sip:me@h>;tag=1\r\n\
+                 To: <sip:num@itsp>;tag={tag}\r\nCall-ID: ch1\r\nCSeq: {cseq} INVITE\r\n\
+                 Contact: <sip:num@10.9.9.9>\r\nContent-Length: 0\r\n\r\n"
+            );
+            Message::parse(raw.as_bytes(), false).unwrap().0
+        };
+        let mut d = Dialog::uac(&inv);
+        d.on_response(&r(407, 102, "challenge"));
         let mut again = inv.clone();
         again.set_header("CSeq", "103 INVITE");
         d.reinvited(&again);
-        let ack = d.ack(103);
-        assert_eq!(ack.header("CSeq"), Some("103 ACK"));
-        assert_eq!(ack.header("To"), Some("<sip:1002@10.0.0.9>;tag=them"));
-        let bye = d.request("BYE");
-        assert_eq!(bye.header("CSeq"), Some("104 BYE"));
-        assert_eq!(d.state, State::Terminated);
+        assert_eq!(d.state, State::Early);
+        d.on_response(&r(200, 103, "real"));
+        assert_eq!(d.state, State::Confirmed);
+        assert_eq!(d.remote_tag().as_deref(), Some("real"));
+        assert_eq!(d.remote_target, "sip:num@10.9.9.9");
+        assert_eq!(d.request("BYE").header("CSeq"), Some("104 BYE"));
     }
 
     #[test]

@@ -104,32 +104,86 @@ pub fn compile(base: &Dialplan, g: &SipGeneral, regs: &[(String, String, String)
     Compiled::new(Arc::new(dp))
 }
 
-/// A peer registered (`on`) or went away: add or remove its extensions, rebuilding the
-/// dialplan when that changed anything.
-pub fn set(pbx: &Pbx, peer: &str, on: bool) {
-    let cfg = pbx.config.read().unwrap().clone();
-    if regcontext(&cfg.sip.general).is_none() {
-        return;
+/// A peer registered (`on`) or went away: add or remove its extensions. When that changed
+/// anything the dialplan is rebuilt — soon, on another task when a runtime runs, so a burst
+/// of registrations (phones coming back after a restart) costs one rebuild, not one each.
+pub fn set(pbx: &Arc<Pbx>, peer: &str, on: bool) {
+    if change(pbx, peer, on) {
+        schedule_rebuild(pbx);
     }
-    let changed = {
-        let mut regs = pbx.sip.regextens.lock().unwrap();
-        let before = regs.len();
-        if on {
-            if regs.iter().any(|(_, _, p)| p == peer) {
-                false
-            } else {
-                let dp = pbx.dialplan();
-                for (ctx, ext) in targets(&cfg, peer, |c| dp.context(c).is_some()) {
-                    regs.push((ctx, ext, peer.to_string()));
-                }
-                regs.len() != before
-            }
-        } else {
-            regs.retain(|(_, _, p)| p != peer);
-            regs.len() != before
-        }
-    };
+}
+
+/// The registrations restored at start: their extensions, one rebuild.
+pub fn restore(pbx: &Arc<Pbx>, peers: &[String]) {
+    let mut changed = false;
+    for p in peers {
+        changed |= change(pbx, p, true);
+    }
     if changed {
         pbx.rebuild_dialplan();
     }
+}
+
+/// The list again for a new configuration (reload): every registered peer's extensions by
+/// the new sip.conf; returned for the dialplan being built.
+pub fn recompute(pbx: &Pbx, cfg: &ConfigSet) -> Vec<(String, String, String)> {
+    let peers: Vec<String> = pbx
+        .sip
+        .registrar
+        .lock()
+        .unwrap()
+        .regs
+        .keys()
+        .cloned()
+        .collect();
+    let mut out = Vec::new();
+    if regcontext(&cfg.sip.general).is_some() {
+        let dp = Compiled::new(Arc::new(cfg.extensions.clone()));
+        for peer in peers.iter().filter(|p| cfg.sip.peer(p).is_some()) {
+            for (ctx, ext) in targets(cfg, peer, |c| dp.context(c).is_some()) {
+                out.push((ctx, ext, peer.clone()));
+            }
+        }
+    }
+    *pbx.sip.regextens.lock().unwrap() = out.clone();
+    out
+}
+
+fn change(pbx: &Pbx, peer: &str, on: bool) -> bool {
+    let cfg = pbx.config.read().unwrap().clone();
+    if regcontext(&cfg.sip.general).is_none() {
+        return false;
+    }
+    let mut regs = pbx.sip.regextens.lock().unwrap();
+    let before = regs.len();
+    if on {
+        if regs.iter().any(|(_, _, p)| p == peer) {
+            return false;
+        }
+        let dp = pbx.dialplan();
+        for (ctx, ext) in targets(&cfg, peer, |c| dp.context(c).is_some()) {
+            regs.push((ctx, ext, peer.to_string()));
+        }
+    } else {
+        regs.retain(|(_, _, p)| p != peer);
+    }
+    regs.len() != before
+}
+
+fn schedule_rebuild(pbx: &Arc<Pbx>) {
+    use std::sync::atomic::Ordering;
+    let Ok(rt) = tokio::runtime::Handle::try_current() else {
+        pbx.rebuild_dialplan();
+        return;
+    };
+    if pbx.rebuild_pending.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let pbx = pbx.clone();
+    rt.spawn(async move {
+        // Whatever else of the burst is queued goes in the same rebuild.
+        tokio::task::yield_now().await;
+        pbx.rebuild_pending.store(false, Ordering::Release);
+        let _ = tokio::task::spawn_blocking(move || pbx.rebuild_dialplan()).await;
+    });
 }

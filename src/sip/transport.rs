@@ -41,7 +41,7 @@ pub fn lacks_mandatory(msg: &Message) -> bool {
 }
 
 /// Handle one datagram; the bytes to send back to `src`, if any.
-pub fn handle_datagram(pbx: &Pbx, buf: &[u8], src: SocketAddr) -> Option<Vec<u8>> {
+pub fn handle_datagram(pbx: &Arc<Pbx>, buf: &[u8], src: SocketAddr) -> Option<Vec<u8>> {
     let msg = match Message::parse(buf, false) {
         Ok((m, _)) => m,
         Err(_) => return None,
@@ -94,7 +94,12 @@ pub fn handle_datagram(pbx: &Pbx, buf: &[u8], src: SocketAddr) -> Option<Vec<u8>
 }
 
 /// The answer to a REGISTER or OPTIONS (the registrar's events carried out).
-pub fn non_invite_response(pbx: &Pbx, msg: &Message, src: SocketAddr, method: &str) -> Message {
+pub fn non_invite_response(
+    pbx: &Arc<Pbx>,
+    msg: &Message,
+    src: SocketAddr,
+    method: &str,
+) -> Message {
     let sip = &pbx.sip;
     let server = sip.registrar.lock().unwrap().server.clone();
     let now = Instant::now();

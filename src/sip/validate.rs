@@ -63,9 +63,11 @@ fn via_ok(v: &str) -> bool {
     if transport.is_empty() || host.is_empty() {
         return false;
     }
+    // A parameter without a name (`;=x`) is malformed; an empty one (`;;`, a trailing `;`)
+    // is tolerated, as chan_sip does.
     parts.all(|p| {
-        let name = p.split('=').next().unwrap_or("").trim();
-        !name.is_empty()
+        let p = p.trim();
+        p.is_empty() || !p.split('=').next().unwrap_or("").trim().is_empty()
     })
 }
 
@@ -162,8 +164,19 @@ mod tests {
             Some(416)
         );
         assert_eq!(
-            check(&req("OPTIONS sip:b@h SIP/2.0", "Via: SIP/2.0/UDP h2;;\r\n")).map(|x| x.0),
+            check(&req(
+                "OPTIONS sip:b@h SIP/2.0",
+                "Via: SIP/2.0/UDP h2;=x\r\n"
+            ))
+            .map(|x| x.0),
             Some(400)
+        );
+        assert_eq!(
+            check(&req(
+                "OPTIONS sip:b@h SIP/2.0",
+                "Via: SIP/2.0/UDP h2;rport;\r\n"
+            )),
+            None
         );
         assert_eq!(
             check(&req(

@@ -195,6 +195,48 @@ fn call_1002(port: u16, call: &str) -> Call {
     }
 }
 
+/// 1001 called 1002 (`Dial(SIP/1002,,t)`), 1002 pressed `*2` and 6666, and 6666 (a phone
+/// that answers) answered the consultation call.
+struct Consult {
+    _dir: tempfile::TempDir,
+    s: Server,
+    c: Phone,
+    c_rtp: RtpPeer,
+    target: std::thread::JoinHandle<Vec<String>>,
+    call: Call,
+}
+
+fn consult_6666(name: &str) -> Consult {
+    let port = free_port();
+    let dir = office(
+        port,
+        "[office]\nexten => 1002,1,Dial(SIP/1002,,t)\nsame => n,Hangup()\n\
+         exten => 6666,1,Dial(SIP/6666)\nsame => n,Hangup()\n",
+        "",
+    );
+    let s = Server::start(dir.path());
+    let (c, c_rtp) = phone(port, "6666");
+    let target = c.callee(&[200], Duration::from_millis(100), Duration::from_secs(20));
+    let mut call = call_1002(port, name);
+    std::thread::sleep(Duration::from_millis(300));
+    press(&mut call.b_rtp, call.b_to, "*2");
+    assert!(s.wait_line("Started DTMF attended transfer.", 3));
+    press(&mut call.b_rtp, call.b_to, "6666");
+    assert!(
+        s.wait_line("answered Local/6666@office-00000000;2", 6),
+        "{}",
+        trace(&s)
+    );
+    Consult {
+        _dir: dir,
+        s,
+        c,
+        c_rtp,
+        target,
+        call,
+    }
+}
+
 /// `T`: the caller presses `#` and 6666; it is released (BYE), the called leg hears music
 /// on hold meanwhile, then runs 6666@office with CALLERID(num) = the number the caller
 /// dialled, Dials 6666 (INVITE From 1002) and talks to it.
@@ -934,35 +976,24 @@ fn blond_transfer_gives_up_after_the_callback_retries() {
 /// on hold) and to the target again; then it hangs up and the transfer completes.
 #[test]
 fn attended_transfer_swap_between_the_parties() {
-    let port = free_port();
-    let dir = office(
-        port,
-        "[office]\nexten => 1002,1,Dial(SIP/1002,,t)\nsame => n,Hangup()\n\
-         exten => 6666,1,Dial(SIP/6666)\nsame => n,Hangup()\n",
-        "",
-    );
-    let s = Server::start(dir.path());
-    let (c, c_rtp) = phone(port, "6666");
-    let target = c.callee(&[200], Duration::from_millis(100), Duration::from_secs(20));
-    let Call {
-        a,
-        a_rtp,
-        a_to,
-        ok,
-        b,
-        mut b_rtp,
-        b_to,
-        b_inv,
-    } = call_1002(port, "swap");
-    std::thread::sleep(Duration::from_millis(300));
-    press(&mut b_rtp, b_to, "*2");
-    assert!(s.wait_line("Started DTMF attended transfer.", 3));
-    press(&mut b_rtp, b_to, "6666");
-    assert!(
-        s.wait_line("answered Local/6666@office-00000000;2", 6),
-        "{}",
-        trace(&s)
-    );
+    let Consult {
+        _dir,
+        s,
+        c,
+        c_rtp,
+        target,
+        call:
+            Call {
+                a,
+                a_rtp,
+                a_to,
+                ok,
+                b,
+                mut b_rtp,
+                b_to,
+                b_inv,
+            },
+    } = consult_6666("swap");
     std::thread::sleep(Duration::from_millis(300));
     press(&mut b_rtp, b_to, "*4");
     assert!(
@@ -1014,35 +1045,24 @@ fn attended_transfer_swap_between_the_parties() {
 /// transferer hangs up, the transferee and the target go on.
 #[test]
 fn attended_transfer_threeway_then_the_transferer_leaves() {
-    let port = free_port();
-    let dir = office(
-        port,
-        "[office]\nexten => 1002,1,Dial(SIP/1002,,t)\nsame => n,Hangup()\n\
-         exten => 6666,1,Dial(SIP/6666)\nsame => n,Hangup()\n",
-        "",
-    );
-    let s = Server::start(dir.path());
-    let (c, c_rtp) = phone(port, "6666");
-    let target = c.callee(&[200], Duration::from_millis(100), Duration::from_secs(20));
-    let Call {
-        a,
-        a_rtp,
-        a_to,
-        ok,
-        b,
-        mut b_rtp,
-        b_to,
-        b_inv,
-    } = call_1002(port, "three");
-    std::thread::sleep(Duration::from_millis(300));
-    press(&mut b_rtp, b_to, "*2");
-    assert!(s.wait_line("Started DTMF attended transfer.", 3));
-    press(&mut b_rtp, b_to, "6666");
-    assert!(
-        s.wait_line("answered Local/6666@office-00000000;2", 6),
-        "{}",
-        trace(&s)
-    );
+    let Consult {
+        _dir,
+        s,
+        c,
+        c_rtp,
+        target,
+        call:
+            Call {
+                a,
+                a_rtp,
+                a_to,
+                ok,
+                b,
+                mut b_rtp,
+                b_to,
+                b_inv,
+            },
+    } = consult_6666("three");
     std::thread::sleep(Duration::from_millis(300));
     press(&mut b_rtp, b_to, "*3");
     assert!(s.wait_line("Playing 'beep.", 3), "{}", trace(&s));

@@ -618,16 +618,7 @@ async fn dial_wait(
                         pending[i].clear();
                         // The recording is of the caller's channel (it hears both sides).
                         chan.media = mine.take();
-                        if recording {
-                            crate::verb!(4, "AutoMixMonitor used to stop recording call.");
-                            run_app(chan, pbx, "StopMixMonitor", String::new()).await;
-                        } else {
-                            let file = touch_file(chan, &wname, "MIXMONITOR");
-                            crate::verb!(4, "AutoMixMonitor used to record call. Filename: {}", file);
-                            chan.vars.set("TOUCH_MIXMONITOR_OUTPUT", Some(&file));
-                            run_app(chan, pbx, "MixMonitor", format!("{file},b")).await;
-                        }
-                        recording = !recording;
+                        recording = one_touch(chan, pbx, &wname, !recording, "MIXMONITOR").await;
                         mine = chan.media.take();
                         continue;
                     }
@@ -636,17 +627,7 @@ async fn dial_wait(
                         // automon: Monitor's joined in/out files are one mixed recording in
                         // the monitor folder, which is what MixMonitor writes there.
                         chan.media = mine.take();
-                        if monitoring {
-                            crate::verb!(4, "AutoMonitor used to stop recording call.");
-                            let id = chan.vars.get("AUTOMON_ID").unwrap_or("").to_string();
-                            run_app(chan, pbx, "StopMixMonitor", id).await;
-                        } else {
-                            let file = touch_file(chan, &wname, "MONITOR");
-                            crate::verb!(4, "AutoMonitor used to record call. Filename: {}", file);
-                            chan.vars.set("TOUCH_MONITOR_OUTPUT", Some(&file));
-                            run_app(chan, pbx, "MixMonitor", format!("{file},bi(AUTOMON_ID)")).await;
-                        }
-                        monitoring = !monitoring;
+                        monitoring = one_touch(chan, pbx, &wname, !monitoring, "MONITOR").await;
                         mine = chan.media.take();
                         continue;
                     }
@@ -827,6 +808,29 @@ async fn dial_wait(
         return AppResult::Continue;
     }
     AppResult::Hangup
+}
+
+/// One-touch recording of the call on the caller's channel (it hears both sides), started
+/// (`on`) or stopped: `kind` MIXMONITOR (automixmon) or MONITOR (automon, whose joined
+/// recording is the same mixed file). Returns whether it records now.
+async fn one_touch(chan: &mut Channel, pbx: &Arc<Pbx>, peer: &str, on: bool, kind: &str) -> bool {
+    let label = if kind == "MONITOR" {
+        "AutoMonitor"
+    } else {
+        "AutoMixMonitor"
+    };
+    let id_var = format!("ONE_TOUCH_{kind}_ID");
+    if on {
+        let file = touch_file(chan, peer, kind);
+        crate::verb!(4, "{label} used to record call. Filename: {file}");
+        chan.vars.set(&format!("TOUCH_{kind}_OUTPUT"), Some(&file));
+        run_app(chan, pbx, "MixMonitor", format!("{file},bi({id_var})")).await;
+    } else {
+        crate::verb!(4, "{label} used to stop recording call.");
+        let id = chan.vars.get(&id_var).unwrap_or("").to_string();
+        run_app(chan, pbx, "StopMixMonitor", id).await;
+    }
+    on
 }
 
 /// Run a dialplan application from inside Dial (the one-touch recording runs MixMonitor).

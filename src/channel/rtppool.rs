@@ -12,11 +12,18 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// How long a pair rests before it is used again.
-pub const REST: Duration = Duration::from_secs(10);
+pub const REST: Duration = Duration::from_secs(2);
 /// Pairs unused this long are closed (the pool shrinks back after a peak).
 pub const IDLE: Duration = Duration::from_secs(300);
-/// Pairs kept at most (beyond that they are closed).
+/// Pairs kept at most (beyond that they are closed); lowered to half the rtp.conf range's
+/// pairs by [`set_limit`], so the pool never crowds out the ports calls bind.
 const MAX: usize = 16_384;
+static LIMIT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(MAX);
+
+/// How many pairs the pool may keep (at most [`MAX`]).
+pub fn set_limit(n: usize) {
+    LIMIT.store(n.min(MAX), std::sync::atomic::Ordering::Relaxed);
+}
 
 struct Pair {
     rtp: UdpSocket,
@@ -87,7 +94,7 @@ pub fn give(rtp: UdpSocket, rtcp: Option<UdpSocket>) {
     drain(&rtp);
     drain(&rtcp);
     let mut pool = POOL.lock().unwrap();
-    if pool.len() < MAX {
+    if pool.len() < LIMIT.load(std::sync::atomic::Ordering::Relaxed) {
         pool.push_back(Pair {
             rtp,
             rtcp,

@@ -2147,6 +2147,9 @@ fn reserve_rtp(
         end.clamp(1024, 65534) as u16,
     );
     // A pair a finished call left (bind and close are a good part of a short call's cost).
+    // The pool keeps at most half the range's pairs, so binding still finds free ports.
+    let pairs = usize::from(end.saturating_sub(start)) / 2 + 1;
+    crate::channel::rtppool::set_limit(pairs / 2);
     if let Some((rtp, rtcp, port)) = crate::channel::rtppool::take(ip, start, end) {
         return (Some((rtp, Some(rtcp))), port);
     }
@@ -2155,7 +2158,13 @@ fn reserve_rtp(
         .map(|d| d.subsec_nanos() ^ (d.as_secs() as u32).wrapping_mul(2_654_435_761))
         .unwrap_or(0);
     let mut lone = None;
-    for port in crate::media::rtp::rtp_port_candidates(start, end, seed) {
+    for (tried, port) in crate::media::rtp::rtp_port_candidates(start, end, seed).enumerate() {
+        if tried == 32 {
+            // A crowded range: a pooled pair (resting or not) before a long search.
+            if let Some((rtp, rtcp, port)) = crate::channel::rtppool::take_any(ip, start, end) {
+                return (Some((rtp, Some(rtcp))), port);
+            }
+        }
         let Ok(s) = std::net::UdpSocket::bind((ip, port)) else {
             continue;
         };
@@ -2167,11 +2176,7 @@ fn reserve_rtp(
     }
     match lone {
         Some((s, port)) => (Some((s, None)), port),
-        // Every port is taken: a pair that has not rested yet is better than no audio.
-        None => match crate::channel::rtppool::take_any(ip, start, end) {
-            Some((rtp, rtcp, port)) => (Some((rtp, Some(rtcp))), port),
-            None => (None, 0),
-        },
+        None => (None, 0),
     }
 }
 

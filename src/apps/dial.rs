@@ -502,6 +502,9 @@ async fn dial_wait(
     // The called leg's "left" line is printed already (it blind-transferred the caller).
     let mut callee_left = false;
     let mut recording = false;
+    // The caller is parked (the called party transferred it to a park extension, or used
+    // `parkcall`): (lot, the called party's language).
+    let mut park_to: Option<(String, String)> = None;
     // Hold: the party left alone hears music (the caller through its channel's generator,
     // the called leg through a player of its own).
     let mut callee_moh: Option<crate::moh::MohPlayer> = None;
@@ -645,6 +648,11 @@ async fn dial_wait(
                                 hang_leg(pbx, core, &wid);
                                 break false;
                             }
+                            transfer::Blind::To(context, exten) if side == Side::Callee && crate::channel::parking::park_exten(pbx, &context, &exten).is_some() => {
+                                park_to = crate::channel::parking::park_exten(pbx, &context, &exten).map(|l| (l, who.language.clone()));
+                                callee_left = true;
+                                break true;
+                            }
                             transfer::Blind::To(context, exten) if side == Side::Callee => {
                                 // The caller goes there; the called party is released.
                                 hang_leg(pbx, core, &wid);
@@ -652,6 +660,20 @@ async fn dial_wait(
                                 transfer_to = Some((context, exten));
                                 callee_left = true;
                                 break true;
+                            }
+                            transfer::Blind::To(context, exten) if crate::channel::parking::park_exten(pbx, &context, &exten).is_some() => {
+                                // The caller parks the called leg and hears the space.
+                                let lot = crate::channel::parking::park_exten(pbx, &context, &exten).unwrap_or_default();
+                                let Some(stream) = theirs.take() else { continue };
+                                let (_, none) = tokio::sync::mpsc::unbounded_channel();
+                                let events = std::mem::replace(rx, none);
+                                legs.retain(|l| l != &wname);
+                                let leg = transfer::Peer { name: wname.clone(), id: wid.clone(), stream, events, idx: w, registered: true };
+                                chan.media = mine.take();
+                                crate::channel::parking::park_leg(pbx, core.clone(), leg, chan, &bridge, &lot).await;
+                                mine = chan.media.take();
+                                detached = true;
+                                break false;
                             }
                             transfer::Blind::To(context, exten) => {
                                 // The called leg goes there on its own; the caller is released.
@@ -667,6 +689,26 @@ async fn dial_wait(
                                 break false;
                             }
                         }
+                    }
+                    Lookup::Park => {
+                        pending[i].clear();
+                        let who = transfer::Transferer::of(pbx, chan, side, &wname);
+                        if side == Side::Callee {
+                            park_to = Some(("default".into(), who.language));
+                            callee_left = true;
+                            break true;
+                        }
+                        // The caller parks the called leg, which goes on without it.
+                        let Some(stream) = theirs.take() else { continue };
+                        let (_, none) = tokio::sync::mpsc::unbounded_channel();
+                        let events = std::mem::replace(rx, none);
+                        legs.retain(|l| l != &wname);
+                        let leg = transfer::Peer { name: wname.clone(), id: wid.clone(), stream, events, idx: w, registered: true };
+                        chan.media = mine.take();
+                        crate::channel::parking::park_leg(pbx, core.clone(), leg, chan, &bridge, "default").await;
+                        mine = chan.media.take();
+                        detached = true;
+                        break false;
                     }
                     Lookup::AttendedTransfer => {
                         pending[i].clear();
@@ -777,6 +819,11 @@ async fn dial_wait(
             transfer::left(c, &bridge);
         }
     }
+    // The caller is parked; the called party hears the space and is hung up.
+    if let Some((lot, language)) = park_to {
+        let parker = crate::channel::parking::Parker { name: &wname, id: &wid, stream: theirs, bridge: &bridge, language: &language };
+        return crate::channel::parking::park_transferee(chan, pbx, core, parker, &lot).await;
+    }
     // Blind transfer by the caller: the called leg runs the dialplan there, the caller is
     // released.
     if let Some((leg, context, exten, caller, vars, language)) = redirect {
@@ -865,6 +912,8 @@ enum Lookup {
     AttendedTransfer,
     /// One-touch recording (automixmon): MixMonitor on, or off again.
     AutoMixMonitor,
+    /// `parkcall`: the other party is parked.
+    Park,
 }
 
 /// The features the Dial options arm, with their codes (features.conf `[featuremap]`).
@@ -878,6 +927,9 @@ struct Features {
     atxfer: Option<String>,
     disconnect: Option<String>,
     automixmon: Option<String>,
+    /// `parkcall`, armed for the caller (`K`) and the callee (`k`).
+    parkcall: Option<String>,
+    park: (bool, bool),
     /// featuredigittimeout (1000 ms by default).
     digit_timeout: std::time::Duration,
 }
@@ -900,6 +952,8 @@ impl Features {
             atxfer: code("atxfer"),
             disconnect: code("disconnect"),
             automixmon: code("automixmon"),
+            parkcall: code("parkcall"),
+            park: (opts.caller_park, opts.callee_park),
             digit_timeout: std::time::Duration::from_millis(
                 cfg.features
                     .as_ref()
@@ -925,9 +979,17 @@ impl Features {
             }
     }
 
+    fn parks(&self, side: crate::channel::bridge::Side) -> bool {
+        self.parkcall.is_some()
+            && match side {
+                crate::channel::bridge::Side::Caller => self.park.0,
+                crate::channel::bridge::Side::Callee => self.park.1,
+            }
+    }
+
     fn armed(&self, side: crate::channel::bridge::Side) -> bool {
         let (t, h) = self.side(side);
-        t || h || self.records(side)
+        t || h || self.records(side) || self.parks(side)
     }
 
     /// Whether each side's DTMF is held back from the other (it may be a feature code).
@@ -946,6 +1008,7 @@ impl Features {
             (t, &self.atxfer, Lookup::AttendedTransfer),
             (h, &self.disconnect, Lookup::Disconnect),
             (self.records(side), &self.automixmon, Lookup::AutoMixMonitor),
+            (self.parks(side), &self.parkcall, Lookup::Park),
         ] {
             let Some(code) = code.as_deref().filter(|_| on) else {
                 continue;
@@ -986,6 +1049,9 @@ struct DialOpts {
     /// `x`/`X`: the called/calling party may start and stop a recording (automixmon).
     callee_record: bool,
     caller_record: bool,
+    /// `k`/`K`: the called/calling party may park the other (`parkcall`).
+    callee_park: bool,
+    caller_park: bool,
 }
 
 impl DialOpts {
@@ -1005,6 +1071,8 @@ impl DialOpts {
                 'H' => d.caller_disconnect = true,
                 'x' => d.callee_record = true,
                 'X' => d.caller_record = true,
+                'k' => d.callee_park = true,
+                'K' => d.caller_park = true,
                 'L' => {
                     d.limit = arg
                         .as_deref()

@@ -7,6 +7,7 @@
 
 pub mod bridge;
 pub mod local;
+pub mod parking;
 pub mod media;
 pub mod pbx;
 pub mod playback;

@@ -1,0 +1,77 @@
+//! Park: park the channel in a parking lot (res_parking's parking_applications.c).
+//! `Park([parking_lot_name[,options]])`: the first free space of the lot (default: the
+//! channel's `CHANNEL(parkinglot)`, else `default`), or `PARKINGEXTEN`. The space is said to
+//! the channel (not with `s`, nor after a blind transfer), then it hears the lot's music on
+//! hold until ParkedCall takes it, it hangs up, or `parkingtime` (`t(seconds)`) passes
+//! (see `channel::parking`).
+
+use super::{App, AppFuture, AppResult, Exec};
+use crate::channel::Channel;
+use crate::pbx::Pbx;
+use std::sync::Arc;
+
+pub static APP: App = App {
+    name: "Park",
+    synopsis: "Park yourself.",
+    provided_by: "res_parking",
+    syntax: "Park([parking_lot_name,[options]])",
+    description: "Used to park yourself (typically in combination with an attended transfer to know the parking space).",
+    exec: Exec::Async(exec),
+};
+
+const OPTIONS: &[(char, bool)] = &[
+    ('r', false),
+    ('R', false),
+    ('s', false),
+    ('t', true),
+    ('c', true),
+];
+
+fn exec<'a>(chan: &'a mut Channel, pbx: &'a Arc<Pbx>, data: String) -> AppFuture<'a> {
+    Box::pin(async move {
+        if chan.check_hangup() {
+            return AppResult::Hangup;
+        }
+        chan.answer();
+        let args = super::standard_args(&data);
+        let lot = args
+            .first()
+            .filter(|l| !l.is_empty())
+            .cloned()
+            .or_else(|| chan.vars.get("PARKINGLOT").map(str::to_string))
+            .unwrap_or_else(|| "default".into());
+        let opts = args
+            .get(1)
+            .map(|o| {
+                super::scan_options(o, OPTIONS, |c| {
+                    crate::logger::warning("app.c", &format!("Unrecognized option: '{c}'"))
+                })
+            })
+            .unwrap_or_default();
+        let silent = opts.iter().any(|(c, _)| *c == 's');
+        let blind = chan.vars.get("BLINDTRANSFER").map(str::to_string);
+        let wanted = chan
+            .vars
+            .get("PARKINGEXTEN")
+            .and_then(|e| e.trim().parse::<u32>().ok());
+        // The parker: the channel that blind-transferred it here, else itself.
+        let parker = blind.clone().unwrap_or_else(|| chan.name.clone());
+        let Some(mut slot) = crate::channel::parking::park(pbx, &chan.name, &lot, &parker, wanted)
+        else {
+            if !silent && blind.is_none() {
+                crate::channel::playback::play_file(chan, pbx, "pbx-parkingfailed", "").await;
+            }
+            return AppResult::Continue;
+        };
+        if let Some(t) = opts
+            .iter()
+            .find(|(c, _)| *c == 't')
+            .and_then(|(_, a)| a.as_deref())
+            .and_then(|a| a.trim().parse::<u32>().ok())
+        {
+            slot.lot.parkingtime = t;
+        }
+        chan.app = "Park";
+        crate::channel::parking::hold(chan, pbx, slot, !silent && blind.is_none()).await
+    })
+}

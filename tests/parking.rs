@@ -360,7 +360,11 @@ fn park_timeout_comes_back_to_the_parker() {
     let bye = next_request(&b, "BYE");
     ok_to(&b, &bye);
     // The comeback: a new INVITE to 1002.
-    let back = b.callee(&[180, 200], Duration::from_millis(200), Duration::from_secs(15));
+    let back = b.callee(
+        &[180, 200],
+        Duration::from_millis(200),
+        Duration::from_secs(15),
+    );
     assert!(
         s.wait_line(
             "Executing [SIP_1002@park-dial:1] Dial(\"SIP/1001-00000000\", \"SIP/1002,30\") in new stack",
@@ -375,7 +379,10 @@ fn park_timeout_comes_back_to_the_parker() {
     std::thread::sleep(Duration::from_millis(300));
     drain(&b_rtp);
     let (_a_rtp, heard) = tone_heard(a_rtp, a_to, &b_rtp, 700.0);
-    assert!(heard > 0.5, "1002 did not hear 1001 after the comeback ({heard})");
+    assert!(
+        heard > 0.5,
+        "1002 did not hear 1001 after the comeback ({heard})"
+    );
     let _ = b2_to;
     a.bye(&ok, "7003", "park2");
     assert_eq!(back.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
@@ -440,7 +447,10 @@ fn park_app_announces_and_times_out_to_the_comeback_context() {
     a.ack(&ok, "700", "self", 2, false);
     assert!(s.wait_line("Parking 'SIP/1001-00000000' in 'default' at space 701", 3));
     let said = loud_packets(&a_rtp, 1500);
-    assert!(said >= 20, "1001 heard neither the space nor music ({said})");
+    assert!(
+        said >= 20,
+        "1001 heard neither the space nor music ({said})"
+    );
     let show = s.rx("parking show default");
     assert!(show.contains("  Parker Dial String  :  SIP/1001"), "{show}");
     let bye = next_request(&a, "BYE");
@@ -449,7 +459,7 @@ fn park_app_announces_and_times_out_to_the_comeback_context() {
     in_order(
         &trace(&s),
         &[
-            "    -- Executing [700@parkedcalls:1] Park(\"SIP/1001-00000000\", \"\") in new stack",
+            "    -- Executing [700@office:1] Park(\"SIP/1001-00000000\", \"\") in new stack",
             "    -- Parking 'SIP/1001-00000000' in 'default' at space 701",
             "    -- Channel SIP/1001-00000000 joined 'holding_bridge' parking-bridge <",
             "    -- <SIP/1001-00000000> Playing 'digits/7.",
@@ -525,7 +535,10 @@ fn dial_k_and_big_k_park_the_other_party() {
     drain(&b_rtp);
     assert!(loud_packets(&b_rtp, 600) >= 10, "1002 heard no music");
     let show = s.rx("parking show default");
-    assert!(show.contains("  Channel             :  SIP/1002-00000003"), "{show}");
+    assert!(
+        show.contains("  Channel             :  SIP/1002-00000003"),
+        "{show}"
+    );
     assert!(show.contains("  Parker Dial String  :  SIP/1001"), "{show}");
     // The parked leg hangs up: it leaves the lot.
     callee_bye(&b, &b_inv);

@@ -821,7 +821,13 @@ async fn dial_wait(
     }
     // The caller is parked; the called party hears the space and is hung up.
     if let Some((lot, language)) = park_to {
-        let parker = crate::channel::parking::Parker { name: &wname, id: &wid, stream: theirs, bridge: &bridge, language: &language };
+        let parker = crate::channel::parking::Parker {
+            name: &wname,
+            id: &wid,
+            stream: theirs,
+            bridge: &bridge,
+            language: &language,
+        };
         return crate::channel::parking::park_transferee(chan, pbx, core, parker, &lot).await;
     }
     // Blind transfer by the caller: the called leg runs the dialplan there, the caller is

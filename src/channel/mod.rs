@@ -7,8 +7,8 @@
 
 pub mod bridge;
 pub mod local;
-pub mod parking;
 pub mod media;
+pub mod parking;
 pub mod pbx;
 pub mod playback;
 pub mod rtppool;

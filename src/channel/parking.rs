@@ -66,7 +66,9 @@ pub fn lots(pbx: &Pbx) -> Vec<ParkingLot> {
 }
 
 pub fn lot(pbx: &Pbx, name: &str) -> Option<ParkingLot> {
-    lots(pbx).into_iter().find(|l| l.name.eq_ignore_ascii_case(name))
+    lots(pbx)
+        .into_iter()
+        .find(|l| l.name.eq_ignore_ascii_case(name))
 }
 
 fn bridge_of(st: &mut State, lot: &str) -> String {
@@ -194,7 +196,10 @@ pub fn park(
             let Some(n) = found else {
                 crate::logger::warning(
                     "parking_applications.c",
-                    &format!("Failed to get parking space in lot '{}'. All full.", lot.name),
+                    &format!(
+                        "Failed to get parking space in lot '{}'. All full.",
+                        lot.name
+                    ),
                 );
                 return None;
             };
@@ -267,7 +272,12 @@ pub async fn announce(pbx: &Pbx, to: &mut RtpStream, name: &str, language: &str,
 /// Keep the parked channel (its audio in `chan.media`) in the lot until it is retrieved,
 /// times out or hangs up. `announce_self`: Park() run by the channel itself says the space
 /// to it first.
-pub async fn hold(chan: &mut Channel, pbx: &Arc<Pbx>, slot: Slot, announce_self: bool) -> AppResult {
+pub async fn hold(
+    chan: &mut Channel,
+    pbx: &Arc<Pbx>,
+    slot: Slot,
+    announce_self: bool,
+) -> AppResult {
     let Slot {
         lot,
         space,
@@ -577,7 +587,12 @@ pub async fn park_leg(
         return;
     };
     let space = slot.space;
-    let mut parked = Channel::new(name.clone(), pbx.next_uniqueid(), &chan.context, &chan.exten);
+    let mut parked = Channel::new(
+        name.clone(),
+        pbx.next_uniqueid(),
+        &chan.context,
+        &chan.exten,
+    );
     parked.caller = crate::channel::CallerId {
         num: Some(chan.exten.clone()),
         ..Default::default()

@@ -793,7 +793,11 @@ fn cmd_parking_show(ctx: &mut CliCtx, w: &[&str]) -> Res {
         );
         let _ = writeln!(out, "Parking Extension   :  {}", l.parkext);
         let _ = writeln!(out, "Parking Context     :  {}", l.context);
-        let _ = writeln!(out, "Parking Spaces      :  {}-{}", l.parkpos.0, l.parkpos.1);
+        let _ = writeln!(
+            out,
+            "Parking Spaces      :  {}-{}",
+            l.parkpos.0, l.parkpos.1
+        );
         let _ = writeln!(out, "Parking Time        :  {} sec", l.parkingtime);
         let yn = |b: bool| if b { "yes" } else { "no" };
         let _ = writeln!(out, "Comeback to Origin  :  {}", yn(l.comebacktoorigin));

@@ -231,7 +231,13 @@ const SEED: &str = "exten => 7003,1,Set(__TRANSFER_CONTEXT=parkedcalls)\nsame =>
 #[test]
 fn blind_transfer_to_700_parks_and_701_retrieves() {
     let port = free_port();
-    let dir = office(port, SEED, "parkingtime=>45\ncomebacktoorigin=yes\n", "");
+    let dir = office(port, SEED, "", "");
+    // The reference run's res_parking.conf itself.
+    std::fs::write(
+        dir.path().join("res_parking.conf"),
+        include_str!("fixtures/parking/res_parking.conf"),
+    )
+    .unwrap();
     let s = Server::start(dir.path());
     let Call {
         a,
@@ -264,6 +270,11 @@ fn blind_transfer_to_700_parks_and_701_retrieves() {
     let held = loud_packets(&a_rtp, 800);
     assert!(held >= 10, "1001 heard no music on hold ({held} packets)");
     let show = s.rx("parking show default");
+    assert_eq!(
+        show,
+        include_str!("fixtures/parking/parking_show_default_parked.txt")
+            .replace("SIP/1001-0000000b", "SIP/1001-00000000")
+    );
     assert!(show.contains("Parking Lot: default"), "{show}");
     assert!(show.contains("Parking Spaces      :  701-720"), "{show}");
     assert!(show.contains("  Space               :  701"), "{show}");
@@ -409,7 +420,17 @@ fn park_timeout_comes_back_to_the_parker() {
 fn parkedcall_on_an_empty_space_is_invalid() {
     let port = free_port();
     let dir = office(port, SEED, "", "");
+    std::fs::write(
+        dir.path().join("res_parking.conf"),
+        include_str!("fixtures/parking/res_parking.conf"),
+    )
+    .unwrap();
     let s = Server::start(dir.path());
+    // The lot as the reference run's `parking show` lists it.
+    assert_eq!(
+        s.rx("parking show"),
+        include_str!("fixtures/parking/parking_show.txt")
+    );
     let (c, _c_rtp) = caller(port, "6666");
     let (seen, ok) = c.call("7701", "empty", "1234");
     assert_eq!(ok.code(), Some(200), "{seen:?}");

@@ -39,6 +39,8 @@ fn exec<'a>(chan: &'a mut Channel, pbx: &'a Arc<Pbx>, data: String) -> AppFuture
             .filter(|l| !l.is_empty())
             .cloned()
             .or_else(|| chan.vars.get("PARKINGLOT").map(str::to_string))
+            // A lot's own park extension parks in that lot.
+            .or_else(|| crate::channel::parking::park_exten(pbx, &chan.context, &chan.exten))
             .unwrap_or_else(|| "default".into());
         let opts = args
             .get(1)

@@ -366,13 +366,13 @@ async fn retrieved(chan: &mut Channel, pbx: &Pbx, mut r: Retrieval) -> AppResult
     }
     // The retriever's courtesy tone first (on its own stream); then it joins.
     let go = tokio::select! {
-        g = &mut r.go => g.ok().flatten(),
+        g = &mut r.go => g.ok(),
         _ = handle.hungup() => None,
     };
-    let Some(stream) = go else {
+    // (A retriever without audio, a Local channel, joins with None.)
+    let Some(mut stream) = go else {
         return AppResult::Hangup;
     };
-    let mut stream = Some(stream);
     crate::channel::transfer::joined(&r.name, &bridge);
     let retriever_ended = match (chan.media.as_deref_mut(), stream.as_deref_mut()) {
         (Some(a), Some(b)) => loop {

@@ -103,22 +103,6 @@ fn next_request(p: &Phone, method: &str) -> Message {
     }
 }
 
-/// The called phone hangs up the call it answered (`inv`): BYE in its dialog.
-fn callee_bye(p: &Phone, inv: &Message) {
-    let me = p.sock.local_addr().unwrap();
-    p.send(&format!(
-        "BYE sip:{}@127.0.0.1:{} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-cb{};rport\r\n\
-         From: {};tag={}t\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: 7 BYE\r\nContent-Length: 0\r\n\r\n",
-        p.user,
-        p.port,
-        p.user,
-        inv.header("To").unwrap(),
-        p.user,
-        inv.header("From").unwrap(),
-        inv.call_id().unwrap()
-    ));
-}
-
 /// Answer a 200 to a request from zvezda (a BYE).
 fn ok_to(p: &Phone, req: &Message) {
     p.send(&format!(
@@ -494,13 +478,13 @@ fn park_app_announces_and_times_out_to_the_comeback_context() {
 
 /// Dial `k`/`K` with `parkcall=>*3`: the called party's *3 parks the caller (the called
 /// party hears the space and is hung up); the caller's *3 parks the called leg (the caller
-/// hears the space and is hung up), and 6666 then takes it from 702... from 701.
+/// hears the space and is hung up), and 6666 then takes it with `ParkedCall(default)`.
 #[test]
 fn dial_k_and_big_k_park_the_other_party() {
     let port = free_port();
     let dir = office(
         port,
-        "exten => 1002,1,Dial(SIP/1002,,kK)\nsame => n,Hangup()\n",
+        "exten => 1002,1,Dial(SIP/1002,,kK)\nsame => n,Hangup()\nexten => 7700,1,ParkedCall(default)\n",
         "parkingtime=>45\n",
         "parkcall=>*3\n",
     );
@@ -538,6 +522,7 @@ fn dial_k_and_big_k_park_the_other_party() {
         a_to,
         b,
         b_rtp,
+        b_to: b_to2,
         b_inv,
         ..
     } = call_via(port, "1002", "bigk");
@@ -561,12 +546,28 @@ fn dial_k_and_big_k_park_the_other_party() {
         "{show}"
     );
     assert!(show.contains("  Parker Dial String  :  SIP/1001"), "{show}");
-    // The parked leg hangs up: it leaves the lot.
-    callee_bye(&b, &b_inv);
+    // 6666 takes the first parked call of the lot (ParkedCall without a space) and talks to
+    // the parked leg; its hang-up ends the leg (BYE to 1002).
+    let (c, c_rtp) = caller(port, "6666");
+    let (seen, ok) = c.call("7700", "first", "1234");
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    c.ack(&ok, "7700", "first", 2, false);
     assert!(s.wait_line(
         "Channel SIP/1002-00000003 left 'holding_bridge' parking-bridge",
         3
     ));
+    assert!(s.wait_line(
+        "Channel SIP/6666-00000004 joined 'simple_bridge' basic-bridge",
+        5
+    ));
+    std::thread::sleep(Duration::from_millis(200));
+    drain(&c_rtp);
+    let (_b_rtp, heard) = tone_heard(b_rtp, b_to2, &c_rtp, 700.0);
+    assert!(heard > 0.5, "6666 did not hear the parked 1002 ({heard})");
+    c.bye(&ok, "7700", "first");
+    let bye = next_request(&b, "BYE");
+    assert_eq!(bye.call_id(), b_inv.call_id());
+    ok_to(&b, &bye);
     s.wait_idle();
     assert!(s.rx("parking show default").contains("  (none)"));
     in_order(

@@ -610,3 +610,78 @@ fn k_without_parkcall_does_nothing() {
     s.wait_idle();
     assert!(!trace(&s).contains("Parking '"), "{}", trace(&s));
 }
+
+/// The caller (`T`) blind-transfers the called party to 700: 1002 is parked (music), 1001
+/// hears the space and is hung up; `parking show` names 1001 as the parker.
+#[test]
+fn caller_blind_transfer_to_700_parks_the_called_party() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "exten => 7005,1,Set(__TRANSFER_CONTEXT=parkedcalls)\nsame => 2,Dial(SIP/1002,,T)\nsame => 3,Hangup()\n",
+        "parkingtime=>45\n",
+        "",
+    );
+    let s = Server::start(dir.path());
+    let Call {
+        a,
+        mut a_rtp,
+        a_to,
+        b,
+        b_rtp,
+        b_inv,
+        ..
+    } = call_via(port, "7005", "tpark");
+    std::thread::sleep(Duration::from_millis(300));
+    press(&mut a_rtp, a_to, "#");
+    assert!(s.wait_line("Channel SIP/1001-00000000: Started DTMF blind transfer.", 3));
+    std::thread::sleep(Duration::from_millis(1500));
+    press(&mut a_rtp, a_to, "700");
+    assert!(
+        s.wait_line("Parking 'SIP/1002-00000001' in 'default' at space 701", 3),
+        "{}",
+        trace(&s)
+    );
+    drain(&a_rtp);
+    assert!(loud_packets(&a_rtp, 800) >= 10, "1001 heard no space");
+    let bye = next_request(&a, "BYE");
+    assert_eq!(bye.call_id(), Some("tpark"));
+    ok_to(&a, &bye);
+    drain(&b_rtp);
+    assert!(loud_packets(&b_rtp, 600) >= 10, "1002 heard no music");
+    let show = s.rx("parking show default");
+    assert!(
+        show.contains("  Channel             :  SIP/1002-00000001"),
+        "{show}"
+    );
+    assert!(show.contains("  Parker Dial String  :  SIP/1001"), "{show}");
+    // The parked leg hangs up: it leaves the lot.
+    let me = b.sock.local_addr().unwrap();
+    b.send(&format!(
+        "BYE sip:1002@127.0.0.1:{} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-tp;rport\r\n\
+         From: {};tag=1002t\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: 7 BYE\r\nContent-Length: 0\r\n\r\n",
+        b.port,
+        b_inv.header("To").unwrap(),
+        b_inv.header("From").unwrap(),
+        b_inv.call_id().unwrap()
+    ));
+    assert!(s.wait_line(
+        "Channel SIP/1002-00000001 left 'holding_bridge' parking-bridge",
+        3
+    ));
+    s.wait_idle();
+    assert!(s.rx("parking show default").contains("  (none)"));
+    in_order(
+        &trace(&s),
+        &[
+            "    -- Channel SIP/1001-00000000: Started DTMF blind transfer.",
+            "    -- Started music on hold, class 'default', on channel 'SIP/1002-00000001'",
+            "    -- Stopped music on hold on SIP/1002-00000001",
+            "    -- Channel SIP/1002-00000001 left 'simple_bridge' basic-bridge <",
+            "    -- Parking 'SIP/1002-00000001' in 'default' at space 701",
+            "    -- Channel SIP/1002-00000001 joined 'holding_bridge' parking-bridge <",
+            "    -- <SIP/1001-00000000> Playing 'digits/7.",
+            "    -- Channel SIP/1001-00000000 left 'simple_bridge' basic-bridge <",
+        ],
+    );
+}

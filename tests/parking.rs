@@ -685,3 +685,37 @@ fn caller_blind_transfer_to_700_parks_the_called_party() {
         ],
     );
 }
+
+/// Park's options: `s` (no announcement), `t(1)` (1 s instead of the lot's 45), and
+/// `c(context,exten,priority)` (where the call goes when it times out).
+#[test]
+fn park_options_silence_timeout_and_comeback_target() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "exten => 7800,1,Park(default,st(1)c(back,s,2))\n\
+         [back]\nexten => s,1,NoOp(wrong)\nsame => 2,NoOp(back from ${PARKING_SPACE})\nsame => 3,Hangup()\n",
+        "parkingtime=>45\n",
+        "",
+    );
+    let s = Server::start(dir.path());
+    let (a, _a_rtp) = caller(port, "1001");
+    let (seen, ok) = a.call("7800", "opts", "1234");
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    a.ack(&ok, "7800", "opts", 2, false);
+    let bye = next_request(&a, "BYE");
+    ok_to(&a, &bye);
+    s.wait_idle();
+    let t = trace(&s);
+    in_order(
+        &t,
+        &[
+            "    -- Parking 'SIP/1001-00000000' in 'default' at space 701",
+            "    -- Started music on hold, class 'default', on channel 'SIP/1001-00000000'",
+            "    -- Channel SIP/1001-00000000 left 'holding_bridge' parking-bridge <",
+            "    -- Executing [s@back:2] NoOp(\"SIP/1001-00000000\", \"back from 701\") in new stack",
+        ],
+    );
+    assert!(!t.contains("Playing 'digits/"), "{t}");
+    assert!(!t.contains("NoOp(\"SIP/1001-00000000\", \"wrong\")"), "{t}");
+}

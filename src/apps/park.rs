@@ -3,7 +3,7 @@
 //! channel's `CHANNEL(parkinglot)`, else `default`), or `PARKINGEXTEN`. The space is said to
 //! the channel (not with `s`, nor after a blind transfer), then it hears the lot's music on
 //! hold until ParkedCall takes it, it hangs up, or `parkingtime` (`t(seconds)`) passes
-//! (see `channel::parking`).
+//! (see `channel::parking`); then `c(context,exten,priority)` if given.
 
 use super::{App, AppFuture, AppResult, Exec};
 use crate::channel::Channel;
@@ -73,6 +73,11 @@ fn exec<'a>(chan: &'a mut Channel, pbx: &'a Arc<Pbx>, data: String) -> AppFuture
         {
             slot.lot.parkingtime = t;
         }
+        slot.comeback = opts
+            .iter()
+            .find(|(c, _)| *c == 'c')
+            .and_then(|(_, a)| a.clone())
+            .filter(|a| !a.is_empty());
         chan.app = "Park";
         crate::channel::parking::hold(chan, pbx, slot, !silent && blind.is_none()).await
     })

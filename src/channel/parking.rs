@@ -147,6 +147,8 @@ pub struct Slot {
     pub lot: ParkingLot,
     pub space: u32,
     pub parker_dial: String,
+    /// Park's `c(context,exten,priority)`: where the call goes when it times out.
+    pub comeback: Option<String>,
     rx: mpsc::UnboundedReceiver<Retrieval>,
 }
 
@@ -231,6 +233,7 @@ pub fn park(
         lot,
         space,
         parker_dial,
+        comeback: None,
         rx,
     })
 }
@@ -282,6 +285,7 @@ pub async fn hold(
         lot,
         space,
         parker_dial,
+        comeback: goto,
         mut rx,
     } = slot;
     let bridge = bridge_of(&mut state().lock().unwrap(), &lot.name);
@@ -351,7 +355,7 @@ pub async fn hold(
     crate::moh::stop(chan);
     match retrieval {
         Some(r) => retrieved(chan, pbx, r).await,
-        None => comeback(chan, pbx, &lot, space, &parker_dial).await,
+        None => comeback(chan, pbx, &lot, space, &parker_dial, goto).await,
     }
 }
 
@@ -403,7 +407,7 @@ async fn retrieved(chan: &mut Channel, pbx: &Pbx, mut r: Retrieval) -> AppResult
 }
 
 /// `parkingtime` passed: the PARKING_SPACE/PARKEDLOT/PARKER/PARKER_FLAT variables, then
-/// back to the parker (`park-dial`: Dial(<parker>,<comebackdialtime>)) or to
+/// Park's `c(...)` target if given, else back to the parker (`park-dial`: Dial(<parker>,<comebackdialtime>)) or to
 /// `comebackcontext` (the flat parker's extension there, else `s`).
 async fn comeback(
     chan: &mut Channel,
@@ -411,12 +415,19 @@ async fn comeback(
     lot: &ParkingLot,
     space: u32,
     parker: &str,
+    goto: Option<String>,
 ) -> AppResult {
     let flat = parker.replace('/', "_");
     chan.vars.set("PARKING_SPACE", Some(&space.to_string()));
     chan.vars.set("PARKEDLOT", Some(&lot.name));
     chan.vars.set("PARKER", Some(parker));
     chan.vars.set("PARKER_FLAT", Some(&flat));
+    if let Some(g) = goto {
+        return match crate::apps::parseable_goto(chan, pbx, &g) {
+            Ok(()) => AppResult::Continue,
+            Err(_) => AppResult::Hangup,
+        };
+    }
     if lot.comebacktoorigin && parker.contains('/') {
         // The park-dial context res_parking creates: `<flat> => Dial(<parker>,<time>)`.
         chan.context = "park-dial".into();

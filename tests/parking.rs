@@ -334,7 +334,12 @@ fn blind_transfer_to_700_parks_and_701_retrieves() {
 #[test]
 fn park_timeout_comes_back_to_the_parker() {
     let port = free_port();
-    let dir = office(port, SEED, "parkingtime=>2\ncomebacktoorigin=yes\n", "");
+    let dir = office(
+        port,
+        SEED,
+        "parkingtime=>2\ncomebacktoorigin=yes\nparkedcalltransfers=caller\nparkedcallreparking=caller\n",
+        "",
+    );
     let s = Server::start(dir.path());
     let Call {
         a,
@@ -378,7 +383,13 @@ fn park_timeout_comes_back_to_the_parker() {
         heard > 0.5,
         "1002 did not hear 1001 after the comeback ({heard})"
     );
-    let _ = b2_to;
+    // parkedcalltransfers=caller: the parker called back may transfer (BRIDGE_FEATURES=tk).
+    press(&mut b_rtp, b2_to, "#");
+    assert!(
+        s.wait_line("Channel SIP/1002-00000002: Started DTMF blind transfer.", 3),
+        "{}",
+        trace(&s)
+    );
     a.bye(&ok, "7003", "park2");
     assert_eq!(back.join().unwrap(), vec!["INVITE", "ACK", "BYE"]);
     s.wait_idle();

@@ -199,7 +199,10 @@ fn exec<'a>(chan: &'a mut Channel, pbx: &'a Arc<Pbx>, data: String) -> AppFuture
             .filter(|t| *t > 0.0)
             .map(|t| std::time::Duration::from_millis((t * 1000.0) as u64));
         let opts = args.get(2).map(|o| parse_options(o)).unwrap_or_default();
-        let opts = DialOpts::from(&opts);
+        let mut opts = DialOpts::from(&opts);
+        if let Some(f) = chan.vars.get("BRIDGE_FEATURES") {
+            opts.bridge_features(f);
+        }
         chan.vars.set("DIALSTATUS", Some(""));
         let core = pbx.sip.core.lock().unwrap().clone();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, DialEvent)>();
@@ -1061,6 +1064,28 @@ struct DialOpts {
 }
 
 impl DialOpts {
+    /// features.c's `set_bridge_features_on_config`: BRIDGE_FEATURES letters arm features
+    /// as Dial's options do (lower case for the called party, upper case for the caller).
+    fn bridge_features(&mut self, letters: &str) {
+        for c in letters.chars() {
+            match c {
+                't' => self.callee_transfer = true,
+                'T' => self.caller_transfer = true,
+                'k' => self.callee_park = true,
+                'K' => self.caller_park = true,
+                'h' => self.callee_disconnect = true,
+                'H' => self.caller_disconnect = true,
+                'x' => self.callee_record = true,
+                'X' => self.caller_record = true,
+                'w' | 'W' => {}
+                c => crate::logger::warning(
+                    "features.c",
+                    &format!("Skipping unknown feature code '{c}'"),
+                ),
+            }
+        }
+    }
+
     fn from(opts: &[(char, Option<String>)]) -> DialOpts {
         let mut d = DialOpts::default();
         for (c, arg) in opts {

@@ -422,6 +422,19 @@ async fn comeback(
     chan.vars.set("PARKEDLOT", Some(&lot.name));
     chan.vars.set("PARKER", Some(parker));
     chan.vars.set("PARKER_FLAT", Some(&flat));
+    // The features the parker gets when it is called back (as Dial's callee letters).
+    let by_caller = |v: &str| v == "caller" || v == "both";
+    let features: String = [
+        (&lot.parkedcalltransfers, 't'),
+        (&lot.parkedcallreparking, 'k'),
+        (&lot.parkedcallhangup, 'h'),
+        (&lot.parkedcallrecording, 'x'),
+    ]
+    .iter()
+    .filter(|(v, _)| by_caller(v))
+    .map(|(_, c)| *c)
+    .collect();
+    chan.vars.set("BRIDGE_FEATURES", Some(&features));
     if let Some(g) = goto {
         return match crate::apps::parseable_goto(chan, pbx, &g) {
             Ok(()) => AppResult::Continue,

@@ -22,6 +22,12 @@ pub struct ParkingLot {
     pub parkedmusicclass: String,
     /// `findslot=next`: the space after the last one used, instead of the first free one.
     pub findslot_next: bool,
+    /// parkedcalltransfers / parkedcallreparking / parkedcallhangup / parkedcallrecording:
+    /// caller, callee, both or no (the features a retriever or a called-back parker gets).
+    pub parkedcalltransfers: String,
+    pub parkedcallreparking: String,
+    pub parkedcallhangup: String,
+    pub parkedcallrecording: String,
 }
 
 impl Default for ParkingLot {
@@ -39,6 +45,10 @@ impl Default for ParkingLot {
             parkedplay: "caller".into(),
             parkedmusicclass: "default".into(),
             findslot_next: false,
+            parkedcalltransfers: "no".into(),
+            parkedcallreparking: "no".into(),
+            parkedcallhangup: "no".into(),
+            parkedcallrecording: "no".into(),
         }
     }
 }
@@ -83,6 +93,16 @@ impl ResParkingConf {
                         "parkedplay" => lot.parkedplay = v.value.to_ascii_lowercase(),
                         "parkedmusicclass" => lot.parkedmusicclass = v.value.clone(),
                         "findslot" => lot.findslot_next = v.value.eq_ignore_ascii_case("next"),
+                        "parkedcalltransfers" => {
+                            lot.parkedcalltransfers = v.value.to_ascii_lowercase()
+                        }
+                        "parkedcallreparking" => {
+                            lot.parkedcallreparking = v.value.to_ascii_lowercase()
+                        }
+                        "parkedcallhangup" => lot.parkedcallhangup = v.value.to_ascii_lowercase(),
+                        "parkedcallrecording" => {
+                            lot.parkedcallrecording = v.value.to_ascii_lowercase()
+                        }
                         _ => {}
                     }
                 }

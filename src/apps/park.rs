@@ -1,9 +1,10 @@
 //! Park: park the channel in a parking lot (res_parking's parking_applications.c).
-//! `Park([parking_lot_name[,options]])`: the first free space of the lot (default: the
-//! channel's `CHANNEL(parkinglot)`, else `default`), or `PARKINGEXTEN`. The space is said to
-//! the channel (not with `s`, nor after a blind transfer), then it hears the lot's music on
-//! hold until ParkedCall takes it, it hangs up, or `parkingtime` (`t(seconds)`) passes
-//! (see `channel::parking`); then `c(context,exten,priority)` if given.
+//! `Park([parking_lot_name[,options]])`: the first free space of the lot (`R`: a random
+//! one), or `PARKINGEXTEN`. The lot: the argument, else `PARKINGLOT`, else the lot whose
+//! park extension this is, else `default`. The space is said to the channel (not with `s`,
+//! nor after a blind transfer), then it hears the lot's music on hold until ParkedCall takes
+//! it, it hangs up, or `parkingtime` (`t(seconds)`) passes (see `channel::parking`); then
+//! it goes to `c(context,exten,priority)` if given.
 
 use super::{App, AppFuture, AppResult, Exec};
 use crate::channel::Channel;
@@ -52,10 +53,13 @@ fn exec<'a>(chan: &'a mut Channel, pbx: &'a Arc<Pbx>, data: String) -> AppFuture
             .unwrap_or_default();
         let silent = opts.iter().any(|(c, _)| *c == 's');
         let blind = chan.vars.get("BLINDTRANSFER").map(str::to_string);
-        let wanted = chan
+        let mut wanted = chan
             .vars
             .get("PARKINGEXTEN")
             .and_then(|e| e.trim().parse::<u32>().ok());
+        if wanted.is_none() && opts.iter().any(|(c, _)| *c == 'R') {
+            wanted = random_space(pbx, &lot);
+        }
         // The parker: the channel that blind-transferred it here, else itself.
         let parker = blind.clone().unwrap_or_else(|| chan.name.clone());
         let Some(mut slot) = crate::channel::parking::park(pbx, &chan.name, &lot, &parker, wanted)
@@ -81,4 +85,21 @@ fn exec<'a>(chan: &'a mut Channel, pbx: &'a Arc<Pbx>, data: String) -> AppFuture
         chan.app = "Park";
         crate::channel::parking::hold(chan, pbx, slot, !silent && blind.is_none()).await
     })
+}
+
+/// `R`: a free space of the lot picked at random.
+fn random_space(pbx: &Pbx, lot: &str) -> Option<u32> {
+    let l = crate::channel::parking::lot(pbx, lot)?;
+    let used: Vec<u32> = crate::channel::parking::parked_in(&l.name)
+        .iter()
+        .map(|p| p.0)
+        .collect();
+    let free: Vec<u32> = (l.parkpos.0..=l.parkpos.1)
+        .filter(|n| !used.contains(n))
+        .collect();
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as usize)
+        .unwrap_or(0);
+    free.get(seed.checked_rem(free.len())?).copied()
 }

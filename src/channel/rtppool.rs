@@ -104,17 +104,11 @@ mod tests {
         std::thread::sleep(Duration::from_millis(20));
         give(rtp, Some(rtcp));
         let now = Instant::now();
-        assert!(
-            take_at(ip, port, port, now).is_none(),
-            "reused before resting"
-        );
+        assert!(take_at(ip, port, port, now).is_none(), "reused before resting");
         let (rtp, _rtcp, p) = take_at(ip, port, port, now + REST).expect("a rested pair");
         assert_eq!(p, port);
         let mut buf = [0u8; 16];
-        assert!(
-            rtp.recv_from(&mut buf).is_err(),
-            "the old call's packet was kept"
-        );
+        assert!(rtp.recv_from(&mut buf).is_err(), "the old call's packet was kept");
         // A lone socket is not kept.
         give(UdpSocket::bind((ip, 0)).unwrap(), None);
         assert!(take_at(ip, 0, u16::MAX, now + REST * 2).is_none());

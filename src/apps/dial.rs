@@ -200,7 +200,10 @@ fn exec<'a>(chan: &'a mut Channel, pbx: &'a Arc<Pbx>, data: String) -> AppFuture
             .filter(|t| *t > 0.0)
             .map(|t| std::time::Duration::from_millis((t * 1000.0) as u64));
         let opts = args.get(2).map(|o| parse_options(o)).unwrap_or_default();
-        let opts = DialOpts::from(&opts);
+        let mut opts = DialOpts::from(&opts);
+        if let Some(f) = chan.vars.get("BRIDGE_FEATURES") {
+            opts.bridge_features(f);
+        }
         chan.vars.set("DIALSTATUS", Some(""));
         let core = pbx.sip.core.lock().unwrap().clone();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, DialEvent)>();
@@ -504,6 +507,9 @@ async fn dial_wait(
     let mut callee_left = false;
     let mut recording = false;
     let mut monitoring = false;
+    // The caller is parked (the called party transferred it to a park extension, or used
+    // `parkcall`): (lot, the called party's language).
+    let mut park_to: Option<(String, String)> = None;
     // Hold: the party left alone hears music (the caller through its channel's generator,
     // the called leg through a player of its own).
     let mut callee_moh: Option<crate::moh::MohPlayer> = None;
@@ -647,6 +653,11 @@ async fn dial_wait(
                                 hang_leg(pbx, core, &wid);
                                 break false;
                             }
+                            transfer::Blind::To(context, exten) if side == Side::Callee && crate::channel::parking::park_exten(pbx, &context, &exten).is_some() => {
+                                park_to = crate::channel::parking::park_exten(pbx, &context, &exten).map(|l| (l, who.language.clone()));
+                                callee_left = true;
+                                break true;
+                            }
                             transfer::Blind::To(context, exten) if side == Side::Callee => {
                                 // The caller goes there; the called party is released.
                                 hang_leg(pbx, core, &wid);
@@ -654,6 +665,20 @@ async fn dial_wait(
                                 transfer_to = Some((context, exten));
                                 callee_left = true;
                                 break true;
+                            }
+                            transfer::Blind::To(context, exten) if crate::channel::parking::park_exten(pbx, &context, &exten).is_some() => {
+                                // The caller parks the called leg and hears the space.
+                                let lot = crate::channel::parking::park_exten(pbx, &context, &exten).unwrap_or_default();
+                                let Some(stream) = theirs.take() else { continue };
+                                let (_, none) = tokio::sync::mpsc::unbounded_channel();
+                                let events = std::mem::replace(rx, none);
+                                legs.retain(|l| l != &wname);
+                                let leg = transfer::Peer { name: wname.clone(), id: wid.clone(), stream, events, idx: w, registered: true };
+                                chan.media = mine.take();
+                                crate::channel::parking::park_leg(pbx, core.clone(), leg, chan, &bridge, &lot).await;
+                                mine = chan.media.take();
+                                detached = true;
+                                break false;
                             }
                             transfer::Blind::To(context, exten) => {
                                 // The called leg goes there on its own; the caller is released.
@@ -669,6 +694,26 @@ async fn dial_wait(
                                 break false;
                             }
                         }
+                    }
+                    Lookup::Park => {
+                        pending[i].clear();
+                        let who = transfer::Transferer::of(pbx, chan, side, &wname);
+                        if side == Side::Callee {
+                            park_to = Some(("default".into(), who.language));
+                            callee_left = true;
+                            break true;
+                        }
+                        // The caller parks the called leg, which goes on without it.
+                        let Some(stream) = theirs.take() else { continue };
+                        let (_, none) = tokio::sync::mpsc::unbounded_channel();
+                        let events = std::mem::replace(rx, none);
+                        legs.retain(|l| l != &wname);
+                        let leg = transfer::Peer { name: wname.clone(), id: wid.clone(), stream, events, idx: w, registered: true };
+                        chan.media = mine.take();
+                        crate::channel::parking::park_leg(pbx, core.clone(), leg, chan, &bridge, "default").await;
+                        mine = chan.media.take();
+                        detached = true;
+                        break false;
                     }
                     Lookup::AttendedTransfer => {
                         pending[i].clear();
@@ -778,6 +823,17 @@ async fn dial_wait(
         if !(callee_left && c == wname) {
             transfer::left(c, &bridge);
         }
+    }
+    // The caller is parked; the called party hears the space and is hung up.
+    if let Some((lot, language)) = park_to {
+        let parker = crate::channel::parking::Parker {
+            name: &wname,
+            id: &wid,
+            stream: theirs,
+            bridge: &bridge,
+            language: &language,
+        };
+        return crate::channel::parking::park_transferee(chan, pbx, core, parker, &lot).await;
     }
     // Blind transfer by the caller: the called leg runs the dialplan there, the caller is
     // released.
@@ -892,6 +948,8 @@ enum Lookup {
     AutoMixMonitor,
     /// One-touch recording the old way (automon, Dial's `w`/`W`).
     AutoMonitor,
+    /// `parkcall`: the other party is parked.
+    Park,
 }
 
 /// The features the Dial options arm, with their codes (features.conf `[featuremap]`).
@@ -908,6 +966,9 @@ struct Features {
     atxfer: Option<String>,
     disconnect: Option<String>,
     automixmon: Option<String>,
+    /// `parkcall`, armed for the caller (`K`) and the callee (`k`).
+    parkcall: Option<String>,
+    park: (bool, bool),
     /// featuredigittimeout (1000 ms by default).
     digit_timeout: std::time::Duration,
 }
@@ -932,6 +993,8 @@ impl Features {
             atxfer: code("atxfer"),
             disconnect: code("disconnect"),
             automixmon: code("automixmon"),
+            parkcall: code("parkcall"),
+            park: (opts.caller_park, opts.callee_park),
             digit_timeout: std::time::Duration::from_millis(
                 cfg.features
                     .as_ref()
@@ -965,9 +1028,17 @@ impl Features {
             }
     }
 
+    fn parks(&self, side: crate::channel::bridge::Side) -> bool {
+        self.parkcall.is_some()
+            && match side {
+                crate::channel::bridge::Side::Caller => self.park.0,
+                crate::channel::bridge::Side::Callee => self.park.1,
+            }
+    }
+
     fn armed(&self, side: crate::channel::bridge::Side) -> bool {
         let (t, h) = self.side(side);
-        t || h || self.records(side) || self.monitors(side)
+        t || h || self.records(side) || self.monitors(side) || self.parks(side)
     }
 
     /// Whether each side's DTMF is held back from the other (it may be a feature code).
@@ -987,6 +1058,7 @@ impl Features {
             (h, &self.disconnect, Lookup::Disconnect),
             (self.records(side), &self.automixmon, Lookup::AutoMixMonitor),
             (self.monitors(side), &self.automon, Lookup::AutoMonitor),
+            (self.parks(side), &self.parkcall, Lookup::Park),
         ] {
             let Some(code) = code.as_deref().filter(|_| on) else {
                 continue;
@@ -1030,9 +1102,34 @@ struct DialOpts {
     /// `w`/`W`: the same with automon.
     callee_monitor: bool,
     caller_monitor: bool,
+    /// `k`/`K`: the called/calling party may park the other (`parkcall`).
+    callee_park: bool,
+    caller_park: bool,
 }
 
 impl DialOpts {
+    /// features.c's `set_bridge_features_on_config`: BRIDGE_FEATURES letters arm features
+    /// as Dial's options do (lower case for the called party, upper case for the caller).
+    fn bridge_features(&mut self, letters: &str) {
+        for c in letters.chars() {
+            match c {
+                't' => self.callee_transfer = true,
+                'T' => self.caller_transfer = true,
+                'k' => self.callee_park = true,
+                'K' => self.caller_park = true,
+                'h' => self.callee_disconnect = true,
+                'H' => self.caller_disconnect = true,
+                'x' => self.callee_record = true,
+                'X' => self.caller_record = true,
+                'w' | 'W' => {}
+                c => crate::logger::warning(
+                    "features.c",
+                    &format!("Skipping unknown feature code '{c}'"),
+                ),
+            }
+        }
+    }
+
     fn from(opts: &[(char, Option<String>)]) -> DialOpts {
         let mut d = DialOpts::default();
         for (c, arg) in opts {
@@ -1051,6 +1148,8 @@ impl DialOpts {
                 'X' => d.caller_record = true,
                 'w' => d.callee_monitor = true,
                 'W' => d.caller_monitor = true,
+                'k' => d.callee_park = true,
+                'K' => d.caller_park = true,
                 'L' => {
                     d.limit = arg
                         .as_deref()

@@ -32,6 +32,8 @@ pub mod mixmonitor;
 pub mod mset;
 pub mod musiconhold;
 pub mod noop;
+pub mod park;
+pub mod parkedcall;
 pub mod playback;
 pub mod playtones;
 pub mod progress;
@@ -129,6 +131,8 @@ pub fn scan_options(
 /// Every application this build runs, in no particular order.
 pub static APPS: &[&App] = &[
     &answer::APP,
+    &park::APP,
+    &parkedcall::APP,
     &background::APP,
     &echo::APP,
     &milliwatt::APP,

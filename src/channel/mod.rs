@@ -8,6 +8,7 @@
 pub mod bridge;
 pub mod local;
 pub mod media;
+pub mod parking;
 pub mod pbx;
 pub mod playback;
 pub mod rtppool;

@@ -10,6 +10,24 @@ pub struct ParkingLot {
     pub context: String,
     pub parkext: String,
     pub parkpos: (u32, u32),
+    /// Seconds a call stays parked (0: forever).
+    pub parkingtime: u32,
+    pub comebacktoorigin: bool,
+    pub comebackcontext: String,
+    pub comebackdialtime: u32,
+    pub courtesytone: String,
+    /// Who hears the courtesy tone on retrieval: caller (the retriever), callee (the parked
+    /// call), both, or nobody (empty).
+    pub parkedplay: String,
+    pub parkedmusicclass: String,
+    /// `findslot=next`: the space after the last one used, instead of the first free one.
+    pub findslot_next: bool,
+    /// parkedcalltransfers / parkedcallreparking / parkedcallhangup / parkedcallrecording:
+    /// caller, callee, both or no (the features a retriever or a called-back parker gets).
+    pub parkedcalltransfers: String,
+    pub parkedcallreparking: String,
+    pub parkedcallhangup: String,
+    pub parkedcallrecording: String,
 }
 
 impl Default for ParkingLot {
@@ -19,6 +37,18 @@ impl Default for ParkingLot {
             context: "parkedcalls".into(),
             parkext: "700".into(),
             parkpos: (701, 720),
+            parkingtime: 45,
+            comebacktoorigin: true,
+            comebackcontext: "parkedcallstimeout".into(),
+            comebackdialtime: 30,
+            courtesytone: String::new(),
+            parkedplay: "caller".into(),
+            parkedmusicclass: "default".into(),
+            findslot_next: false,
+            parkedcalltransfers: "no".into(),
+            parkedcallreparking: "no".into(),
+            parkedcallhangup: "no".into(),
+            parkedcallrecording: "no".into(),
         }
     }
 }
@@ -52,6 +82,26 @@ impl ResParkingConf {
                                     lot.parkpos = (a, b);
                                 }
                             }
+                        }
+                        "parkingtime" => lot.parkingtime = v.value.trim().parse().unwrap_or(45),
+                        "comebacktoorigin" => lot.comebacktoorigin = super::ast_true(&v.value),
+                        "comebackcontext" => lot.comebackcontext = v.value.clone(),
+                        "comebackdialtime" => {
+                            lot.comebackdialtime = v.value.trim().parse().unwrap_or(30)
+                        }
+                        "courtesytone" => lot.courtesytone = v.value.clone(),
+                        "parkedplay" => lot.parkedplay = v.value.to_ascii_lowercase(),
+                        "parkedmusicclass" => lot.parkedmusicclass = v.value.clone(),
+                        "findslot" => lot.findslot_next = v.value.eq_ignore_ascii_case("next"),
+                        "parkedcalltransfers" => {
+                            lot.parkedcalltransfers = v.value.to_ascii_lowercase()
+                        }
+                        "parkedcallreparking" => {
+                            lot.parkedcallreparking = v.value.to_ascii_lowercase()
+                        }
+                        "parkedcallhangup" => lot.parkedcallhangup = v.value.to_ascii_lowercase(),
+                        "parkedcallrecording" => {
+                            lot.parkedcallrecording = v.value.to_ascii_lowercase()
                         }
                         _ => {}
                     }

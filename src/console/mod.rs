@@ -69,6 +69,7 @@ static COMMANDS: &[Entry] = &[
     Entry { words: &["moh", "reload"], args: "", summary: "Reload MusicOnHold", usage: "Usage: moh reload\n       Reloads the MusicOnHold module.\n       Alias for 'module reload res_musiconhold.so'\n", handler: cmd_moh_reload },
     Entry { words: &["moh", "show", "classes"], args: "", summary: "List MusicOnHold classes", usage: "Usage: moh show classes\n       Lists all MusicOnHold classes.\n", handler: cmd_moh_classes },
     Entry { words: &["moh", "show", "files"], args: "", summary: "List MusicOnHold file-based classes", usage: "Usage: moh show files\n       Lists all loaded file-based MusicOnHold classes and their\n       files.\n", handler: cmd_moh_files },
+    Entry { words: &["parking", "show"], args: "[name]", summary: "Show a parking lot or a list of all parking lots.", usage: "Usage: parking show [name]\n\tShows a list of parking lots or details of a specific parking lot.\n", handler: cmd_parking_show },
     Entry { words: &["sip", "reload"], args: "", summary: "Reload SIP configuration", usage: "Usage: sip reload\n       Reloads SIP configuration from sip.conf\n", handler: cmd_reload_sip },
     Entry { words: &["sip", "set", "debug"], args: "{on|off|ip|peer}", summary: "Enable/Disable SIP debugging", usage: "Usage: sip set debug {off|on|ip addr[:port]|peer peername}\n       Globally disables dumping of SIP packets,\n       or enables it either globally or for a (single)\n       IP address or registered peer.\n", handler: cmd_sip_debug },
     Entry { words: &["sip", "show", "channels"], args: "", summary: "List active SIP channels or subscriptions", usage: "Usage: sip show channels\n       Lists all currently active SIP calls (dialogs).\nUsage: sip show subscriptions\n       Lists active SIP subscriptions.\n", handler: cmd_sip_channels },
@@ -773,6 +774,77 @@ fn cmd_moh_classes(ctx: &mut CliCtx, w: &[&str]) -> Res {
             let _ = writeln!(ctx.out, "\tFormat: slin");
         }
     }
+    Res::Ok
+}
+
+/// res_parking's `parking show [name]` (parking_ui.c).
+fn cmd_parking_show(ctx: &mut CliCtx, w: &[&str]) -> Res {
+    if w.len() > 3 {
+        return Res::Usage;
+    }
+    let lots = crate::channel::parking::lots(ctx.pbx);
+    let out = &mut ctx.out;
+    let _ = writeln!(out);
+    let show_lot = |out: &mut String, l: &crate::config::res_parking::ParkingLot| {
+        let _ = writeln!(out, "Parking Lot: {}", l.name);
+        let _ = writeln!(
+            out,
+            "--------------------------------------------------------------------------"
+        );
+        let _ = writeln!(out, "Parking Extension   :  {}", l.parkext);
+        let _ = writeln!(out, "Parking Context     :  {}", l.context);
+        let _ = writeln!(
+            out,
+            "Parking Spaces      :  {}-{}",
+            l.parkpos.0, l.parkpos.1
+        );
+        let _ = writeln!(out, "Parking Time        :  {} sec", l.parkingtime);
+        let yn = |b: bool| if b { "yes" } else { "no" };
+        let _ = writeln!(out, "Comeback to Origin  :  {}", yn(l.comebacktoorigin));
+        let _ = writeln!(
+            out,
+            "Comeback Context    :  {}{}",
+            l.comebackcontext,
+            if l.comebacktoorigin {
+                " (comebacktoorigin=yes, not used)"
+            } else {
+                ""
+            }
+        );
+        let _ = writeln!(out, "Comeback Dial Time  :  {} sec", l.comebackdialtime);
+        let _ = writeln!(out, "MusicOnHold Class   :  {}", l.parkedmusicclass);
+        let _ = writeln!(out, "Enabled             :  yes");
+        let _ = writeln!(out, "Dynamic             :  no");
+        let _ = writeln!(out);
+    };
+    if w.len() == 2 {
+        let _ = writeln!(out, "Parking General Options\n-----------------------");
+        let _ = writeln!(out, "Dynamic Parking     :  no");
+        let _ = writeln!(out);
+        for l in &lots {
+            show_lot(out, l);
+        }
+        let _ = writeln!(out);
+        return Res::Ok;
+    }
+    let Some(l) = lots.iter().find(|l| l.name.eq_ignore_ascii_case(w[2])) else {
+        let _ = writeln!(out, "Could not find parking lot '{}'\n", w[2]);
+        return Res::Ok;
+    };
+    show_lot(out, l);
+    let _ = writeln!(out, "Parked Calls\n------------");
+    let parked = crate::channel::parking::parked_in(&l.name);
+    if parked.is_empty() {
+        let _ = writeln!(out, "  (none)\n\n");
+        return Res::Ok;
+    }
+    for (space, chan, parker, _) in parked {
+        let _ = writeln!(out, "  Space               :  {space}");
+        let _ = writeln!(out, "  Channel             :  {chan}");
+        let _ = writeln!(out, "  Parker Dial String  :  {parker}");
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out);
     Res::Ok
 }
 

@@ -515,9 +515,12 @@ pub async fn blind(
         grab(pbx, &cfg, who, transferer),
     )
     .await;
-    if let (Ok(Some(_)), Side::Callee) = (&got, who.side) {
-        // The called transferer leaves first; then the caller is taken off hold.
-        left(&who.name, bridge);
+    if let (Ok(Some(exten)), Side::Callee) = (&got, who.side) {
+        // The called transferer leaves first (after the space's announcement when the caller
+        // is parked); then the caller is taken off hold.
+        if crate::channel::parking::park_exten(pbx, &who.context, exten).is_none() {
+            left(&who.name, bridge);
+        }
     }
     hold.stop();
     match got {

@@ -27,6 +27,8 @@ use tokio::sync::mpsc;
 /// What reaches the core.
 #[derive(Debug)]
 pub enum CoreEvent {
+    /// A datagram from the UDP socket.
+    Packet(Vec<u8>, SocketAddr),
     /// A message from a TCP connection; answers to that address go back through `writer`.
     TcpPacket(Vec<u8>, SocketAddr, mpsc::UnboundedSender<Vec<u8>>),
     Answer(String),
@@ -318,18 +320,11 @@ impl Core {
         Some(o)
     }
 
-    /// Run until the event channel closes. The UDP socket is read here, in the core's own
-    /// task: a datagram is handled where it is received, with no hand-over to another task.
+    /// Run until the event channel closes. Datagrams come from the UDP reader task (on
+    /// another thread: reading the socket runs alongside the core's work), TCP messages and
+    /// the PBX's requests from their tasks, all on the event queue.
     pub async fn run(mut self, mut rx: mpsc::UnboundedReceiver<CoreEvent>) {
-        enum Got {
-            Dgram(usize, SocketAddr),
-            Event(Option<CoreEvent>),
-            Timer,
-            Nothing,
-        }
         self.setup_registrations();
-        let sock = self.sock.clone();
-        let mut buf = vec![0u8; 65_535];
         // One timer, moved when the next deadline changes (not a new one per message).
         let timer = tokio::time::sleep_until(self.next_deadline().into());
         tokio::pin!(timer);
@@ -338,38 +333,21 @@ impl Core {
             if timer.deadline() != next {
                 timer.as_mut().reset(next);
             }
-            let got = tokio::select! {
-                r = sock.recv_from(&mut buf) => match r {
-                    Ok((n, src)) => Got::Dgram(n, src),
-                    Err(_) => Got::Nothing,
+            tokio::select! {
+                ev = rx.recv() => match ev {
+                    Some(e) => {
+                        self.on_event(e).await;
+                        // Whatever else is queued, before the timer is armed again.
+                        for _ in 0..64 {
+                            match rx.try_recv() {
+                                Ok(e) => self.on_event(e).await,
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                    None => return,
                 },
-                ev = rx.recv() => Got::Event(ev),
-                _ = &mut timer => Got::Timer,
-            };
-            match got {
-                Got::Dgram(n, src) => {
-                    self.on_packet(&buf[..n], src, Transport::Udp).await;
-                    // What else the socket holds, before going back to the reactor.
-                    for _ in 0..64 {
-                        match sock.try_recv_from(&mut buf) {
-                            Ok((n, src)) => self.on_packet(&buf[..n], src, Transport::Udp).await,
-                            Err(_) => break,
-                        }
-                    }
-                }
-                Got::Event(Some(e)) => {
-                    self.on_event(e).await;
-                    // Whatever else is queued, before the timer is armed again.
-                    for _ in 0..64 {
-                        match rx.try_recv() {
-                            Ok(e) => self.on_event(e).await,
-                            Err(_) => break,
-                        }
-                    }
-                }
-                Got::Event(None) => return,
-                Got::Timer => self.on_timers().await,
-                Got::Nothing => {}
+                _ = &mut timer => self.on_timers().await,
             }
         }
     }
@@ -631,6 +609,7 @@ impl Core {
                 self.tcp.insert(src, writer);
                 self.on_packet(&bytes, src, Transport::Tcp).await;
             }
+            CoreEvent::Packet(bytes, src) => self.on_packet(&bytes, src, Transport::Udp).await,
             CoreEvent::Answer(id) => self.answer(&id).await,
             CoreEvent::Indicate(id, ind) => self.indicate(&id, ind).await,
             CoreEvent::Hangup(id, cause) => self.hangup(&id, cause).await,

@@ -187,12 +187,24 @@ pub async fn run_udp(pbx: Arc<Pbx>, addr: SocketAddr) -> std::io::Result<()> {
             }
         });
     }
-    // The SIP core reads the socket itself (transactions, registrar, calls); the rest of
-    // the PBX reaches it through its event queue.
+    // Every datagram goes to the SIP core (transactions, registrar, calls), a task of its
+    // own: reading the socket here runs in parallel with the core's work.
     let (tx, rx) = mpsc::unbounded_channel();
     *pbx.sip.core.lock().unwrap() = Some(tx.clone());
-    super::core::Core::new(pbx.clone(), sock, tx).run(rx).await;
-    Ok(())
+    tokio::spawn(super::core::Core::new(pbx.clone(), sock.clone(), tx.clone()).run(rx));
+    let mut buf = vec![0u8; 65_535];
+    loop {
+        let (n, src) = match sock.recv_from(&mut buf).await {
+            Ok(x) => x,
+            Err(_) => continue,
+        };
+        if tx
+            .send(super::core::CoreEvent::Packet(buf[..n].to_vec(), src))
+            .is_err()
+        {
+            return Ok(());
+        }
+    }
 }
 
 /// The SIP state the rest of the PBX and the console see.

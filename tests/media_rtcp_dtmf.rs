@@ -763,3 +763,48 @@ fn senddtmf_in_each_dtmfmode() {
     d.bye(&ok, "602", "sd-bad");
     s.wait_idle();
 }
+
+/// RFC 3550 §6.3.7: a stream that never sent RTP or RTCP leaves without a BYE. A call that
+/// is answered and hung up within the report interval (Wait, no audio) sends no RTCP at all.
+#[test]
+fn a_silent_short_call_sends_no_rtcp_bye() {
+    let port = free_port();
+    let dir = office(
+        port,
+        "",
+        "[office]\nexten => 501,1,Answer()\nsame => n,Wait(1)\nsame => n,Hangup()\n",
+        None,
+    );
+    let s = Server::start(dir.path());
+    let (rtp_sock, rtcp_sock) = rtp_rtcp_pair();
+    rtcp_sock
+        .set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    let mut a = Phone::new(port);
+    a.sdp = sdp_for(rtp_sock.local_addr().unwrap().port(), &[8]);
+    let (seen, ok) = a.call("501", "quiet", "1234");
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    a.ack(&ok, "501", "quiet", 2, false);
+    // zvezda hangs up after Wait(1): its BYE, answered.
+    let bye = a.recv();
+    assert_eq!(bye.method(), Some("BYE"), "{bye:?}");
+    let me = a.sock.local_addr().unwrap();
+    a.send(&format!(
+        "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {}\r\nContact: <sip:1001@{me}>\r\nContent-Length: 0\r\n\r\n",
+        bye.header("Via").unwrap(),
+        bye.header("From").unwrap(),
+        bye.header("To").unwrap(),
+        bye.call_id().unwrap(),
+        bye.header("CSeq").unwrap()
+    ));
+    s.wait_idle();
+    let mut buf = [0u8; 1500];
+    let t0 = Instant::now();
+    let mut got = 0;
+    while t0.elapsed() < Duration::from_millis(800) {
+        if rtcp_sock.recv_from(&mut buf).is_ok() {
+            got += 1;
+        }
+    }
+    assert_eq!(got, 0, "RTCP from a stream that never sent anything");
+}

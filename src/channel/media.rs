@@ -1013,13 +1013,13 @@ impl RtpStream {
 }
 
 impl Drop for RtpStream {
-    /// The stream ends: a last report with a BYE (RFC 3550 §6.6), once RTCP had started.
+    /// The stream ends: a last report with a BYE (RFC 3550 §6.6) — only from a participant
+    /// that sent RTP or RTCP (§6.3.7: one that never did must not send a BYE).
     fn drop(&mut self) {
-        if self
-            .rtcp
-            .as_ref()
-            .is_some_and(|r| r.session.next_due().is_some())
-        {
+        if self.rtcp.as_ref().is_some_and(|r| {
+            r.session.next_due().is_some()
+                && (r.session.stats.reports_sent > 0 || self.sender.packets_sent() > 0)
+        }) {
             self.send_rtcp(true);
         }
         // The port pair goes back to the pool for a later call.

@@ -106,6 +106,11 @@ pub struct RtpSender {
 impl RtpSender {
     /// `seq` and `ts` are the first sequence number and timestamp (random in real use, RFC 3550
     /// 5.1). The first packet carries the marker bit.
+    /// RTP packets sent so far.
+    pub fn packets_sent(&self) -> u32 {
+        self.packets
+    }
+
     pub fn new(ssrc: u32, payload_type: u8, seq: u16, ts: u32) -> Self {
         RtpSender {
             ssrc,

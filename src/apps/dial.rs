@@ -505,8 +505,8 @@ async fn dial_wait(
     let mut detached = false;
     // The called leg's "left" line is printed already (it blind-transferred the caller).
     let mut callee_left = false;
-    let mut recording = false;
-    let mut monitoring = false;
+    // One-touch recordings running: automixmon, automon.
+    let mut touching = [false; 2];
     // The caller is parked (the called party transferred it to a park extension, or used
     // `parkcall`): (lot, the called party's language).
     let mut park_to: Option<(String, String)> = None;
@@ -620,20 +620,13 @@ async fn dial_wait(
                         hang_leg(pbx, core, &wid);
                         break side == crate::channel::bridge::Side::Callee;
                     }
-                    Lookup::AutoMixMonitor => {
+                    Lookup::OneTouch(kind) => {
                         pending[i].clear();
-                        // The recording is of the caller's channel (it hears both sides).
+                        // On the caller's channel (it hears both sides); automon's joined
+                        // in/out files are the same mixed recording MixMonitor writes.
+                        let on = &mut touching[usize::from(kind == "MONITOR")];
                         chan.media = mine.take();
-                        recording = one_touch(chan, pbx, &wname, !recording, "MIXMONITOR").await;
-                        mine = chan.media.take();
-                        continue;
-                    }
-                    Lookup::AutoMonitor => {
-                        pending[i].clear();
-                        // automon: Monitor's joined in/out files are one mixed recording in
-                        // the monitor folder, which is what MixMonitor writes there.
-                        chan.media = mine.take();
-                        monitoring = one_touch(chan, pbx, &wname, !monitoring, "MONITOR").await;
+                        *on = one_touch(chan, pbx, &wname, !*on, kind).await;
                         mine = chan.media.take();
                         continue;
                     }
@@ -944,10 +937,9 @@ enum Lookup {
     BlindTransfer,
     /// `atxfer`: the attended transfer.
     AttendedTransfer,
-    /// One-touch recording (automixmon): MixMonitor on, or off again.
-    AutoMixMonitor,
-    /// One-touch recording the old way (automon, Dial's `w`/`W`).
-    AutoMonitor,
+    /// One-touch recording on or off again: `MIXMONITOR` (automixmon, Dial's `x`/`X`) or
+    /// `MONITOR` (automon, `w`/`W`).
+    OneTouch(&'static str),
     /// `parkcall`: the other party is parked.
     Park,
 }
@@ -1056,8 +1048,16 @@ impl Features {
             (t, &self.blindxfer, Lookup::BlindTransfer),
             (t, &self.atxfer, Lookup::AttendedTransfer),
             (h, &self.disconnect, Lookup::Disconnect),
-            (self.records(side), &self.automixmon, Lookup::AutoMixMonitor),
-            (self.monitors(side), &self.automon, Lookup::AutoMonitor),
+            (
+                self.records(side),
+                &self.automixmon,
+                Lookup::OneTouch("MIXMONITOR"),
+            ),
+            (
+                self.monitors(side),
+                &self.automon,
+                Lookup::OneTouch("MONITOR"),
+            ),
             (self.parks(side), &self.parkcall, Lookup::Park),
         ] {
             let Some(code) = code.as_deref().filter(|_| on) else {

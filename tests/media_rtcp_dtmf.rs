@@ -767,7 +767,7 @@ fn senddtmf_in_each_dtmfmode() {
 /// RFC 3550 §6.3.7: a stream that never sent RTP or RTCP leaves without a BYE. A call that
 /// is answered and hung up within the report interval (Wait, no audio) sends no RTCP at all.
 #[test]
-fn a_silent_short_call_sends_no_rtcp_bye() {
+fn a_silent_short_call_binds_no_rtcp_and_sends_no_rtcp_bye() {
     let port = free_port();
     let dir = office(
         port,
@@ -785,6 +785,13 @@ fn a_silent_short_call_sends_no_rtcp_bye() {
     let (seen, ok) = a.call("501", "quiet", "1234");
     assert_eq!(ok.code(), Some(200), "{seen:?}");
     a.ack(&ok, "501", "quiet", 2, false);
+    // No RTP has flowed, so RTCP has not started and its port (zvezda's RTP port + 1) is
+    // not even bound: a silent call costs one descriptor (res_rtp_asterisk also starts RTCP
+    // with the first RTP).
+    let theirs = rtp_target(&ok.body);
+    let above = UdpSocket::bind(("127.0.0.1", theirs.port() + 1));
+    assert!(above.is_ok(), "RTCP bound before any RTP: {above:?}");
+    drop(above);
     // zvezda hangs up after Wait(1): its BYE, answered.
     let bye = a.recv();
     assert_eq!(bye.method(), Some("BYE"), "{bye:?}");

@@ -255,12 +255,30 @@ pub struct Consult {
 /// Two RTP streams on 127.0.0.1 that send to each other: the audio of a Local pair.
 fn loopback_pair() -> Option<(super::media::RtpStream, super::media::RtpStream)> {
     use super::media::{DtmfMode, RtpStream};
+    use super::rtppool::Sock;
     use crate::media::g711::Law;
     let s1 = std::net::UdpSocket::bind("127.0.0.1:0").ok()?;
     let s2 = std::net::UdpSocket::bind("127.0.0.1:0").ok()?;
     let (a1, a2) = (s1.local_addr().ok()?, s2.local_addr().ok()?);
-    let (one, _) = RtpStream::new(s1, Some(a2), Law::Alaw, Some(101), false, DtmfMode::Rfc2833);
-    let (two, _) = RtpStream::new(s2, Some(a1), Law::Alaw, Some(101), false, DtmfMode::Rfc2833);
+    let (s1, s2) = (Sock::plain(s1)?, Sock::plain(s2)?);
+    let (one, _) = RtpStream::new(
+        s1,
+        a1,
+        Some(a2),
+        Law::Alaw,
+        Some(101),
+        false,
+        DtmfMode::Rfc2833,
+    );
+    let (two, _) = RtpStream::new(
+        s2,
+        a2,
+        Some(a1),
+        Law::Alaw,
+        Some(101),
+        false,
+        DtmfMode::Rfc2833,
+    );
     Some((one, two))
 }
 

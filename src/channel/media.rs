@@ -110,6 +110,9 @@ pub type InfoSender = Box<dyn Fn(char, u32) + Send + Sync>;
 struct Rtcp {
     sock: Option<tokio::net::UdpSocket>,
     std_sock: Option<std::net::UdpSocket>,
+    /// Where to bind the socket when RTP first flows, if the stream came without one (a
+    /// call that never carries audio costs one descriptor, not two).
+    bind_at: Option<SocketAddr>,
     buf: Box<[u8]>,
     session: RtcpSession,
     cname: String,
@@ -120,9 +123,15 @@ struct Rtcp {
 impl Rtcp {
     fn socket(&mut self) -> Option<&tokio::net::UdpSocket> {
         if self.sock.is_none() {
-            let s = self.std_sock.take()?;
-            s.set_nonblocking(true).ok()?;
-            self.sock = tokio::net::UdpSocket::from_std(s).ok();
+            let s = match self.std_sock.take() {
+                Some(s) => super::rtppool::Sock::Plain(s),
+                None => {
+                    let at = self.bind_at.take()?;
+                    let s = std::net::UdpSocket::bind(at).ok()?;
+                    super::rtppool::Sock::plain(s)?
+                }
+            };
+            self.sock = s.registered();
         }
         self.sock.as_ref()
     }
@@ -172,6 +181,7 @@ pub struct RtpStream {
     /// that never carries audio would not need).
     std_sock: Option<std::net::UdpSocket>,
     pub local_port: u16,
+    local_ip: std::net::IpAddr,
     sym: SymmetricRtp,
     /// The codec we send (and expect).
     pub law: Law,
@@ -244,23 +254,28 @@ pub type MediaCtlTx = mpsc::UnboundedSender<MediaCtl>;
 impl RtpStream {
     /// A stream on a bound socket; `remote`/`law`/`dtmf_pt` from the offer if there was one.
     pub fn new(
-        sock: std::net::UdpSocket,
+        sock: super::rtppool::Sock,
+        local: SocketAddr,
         remote: Option<SocketAddr>,
         law: Law,
         dtmf_pt: Option<u8>,
         symmetric: bool,
         dtmf_mode: DtmfMode,
     ) -> (RtpStream, MediaCtlTx) {
-        let local_port = sock.local_addr().map(|a| a.port()).unwrap_or(0);
         let (tx, rx) = mpsc::unbounded_channel();
+        let (sock, std_sock) = match sock {
+            super::rtppool::Sock::Plain(s) => (None, Some(s)),
+            super::rtppool::Sock::Reg(s) => (Some(s), None),
+        };
         let seed = random_u64();
         let inband = matches!(dtmf_mode, DtmfMode::Inband)
             || (dtmf_mode == DtmfMode::Auto && dtmf_pt.is_none());
         (
             RtpStream {
-                sock: None,
-                std_sock: Some(sock),
-                local_port,
+                sock,
+                std_sock,
+                local_port: local.port(),
+                local_ip: local.ip(),
                 sym: SymmetricRtp::new(remote, symmetric),
                 law,
                 dtmf_pt,
@@ -304,9 +319,10 @@ impl RtpStream {
         )
     }
 
-    /// RTCP on `sock` (bound on the RTP port + 1): reports every `interval_ms`
-    /// (rtp.conf `rtcpinterval`) once the far end's address is known.
-    pub fn set_rtcp(&mut self, sock: std::net::UdpSocket, interval_ms: u32) {
+    /// RTCP on `sock` (bound on the RTP port + 1; None: bound there when RTP first flows):
+    /// reports every `interval_ms` (rtp.conf `rtcpinterval`) from the first RTP sent or
+    /// received on, as res_rtp_asterisk schedules them.
+    pub fn set_rtcp(&mut self, sock: Option<super::rtppool::Sock>, interval_ms: u32) {
         let a = random_u64();
         let b = random_u64();
         // A random CNAME in UUID form, as res_rtp_asterisk makes one per instance.
@@ -318,9 +334,18 @@ impl RtpStream {
             0x8000 | ((b >> 48) & 0x3FFF),
             b & 0xFFFF_FFFF_FFFF
         );
+        let (sock, std_sock) = match sock {
+            Some(super::rtppool::Sock::Plain(s)) => (None, Some(s)),
+            Some(super::rtppool::Sock::Reg(s)) => (Some(s), None),
+            None => (None, None),
+        };
+        let unbound = sock.is_none() && std_sock.is_none();
+        let above = self.local_port.checked_add(1).filter(|_| unbound);
+        let bind_at = above.map(|port| SocketAddr::new(self.local_ip, port));
         self.rtcp = Some(Box::new(Rtcp {
-            sock: None,
-            std_sock: Some(sock),
+            sock,
+            std_sock,
+            bind_at,
             buf: vec![0u8; 1500].into_boxed_slice(),
             session: RtcpSession::new(interval_ms),
             cname,
@@ -560,8 +585,7 @@ impl RtpStream {
     fn socket(&mut self) -> Option<&tokio::net::UdpSocket> {
         if self.sock.is_none() {
             let s = self.std_sock.take()?;
-            s.set_nonblocking(true).ok()?;
-            self.sock = tokio::net::UdpSocket::from_std(s).ok();
+            self.sock = super::rtppool::Sock::Plain(s).registered();
         }
         self.sock.as_ref()
     }
@@ -618,7 +642,10 @@ impl RtpStream {
                 None => std::future::pending().await,
             };
         }
-        if let Some(r) = self.rtcp.as_mut() {
+        // RTCP starts with the first RTP sent or received (res_rtp_asterisk schedules its
+        // first report then), on its socket, bound now if the stream came without one.
+        let flowing = self.sender.packets_sent() > 0 || self.receiver.received() > 0;
+        if let Some(r) = self.rtcp.as_mut().filter(|_| flowing) {
             r.socket();
         }
         // rtptimeout / rtpholdtimeout: no packet for that long ends the call. One timer per
@@ -635,7 +662,7 @@ impl RtpStream {
         } else if self.rtp_check.is_none() {
             self.rtp_check = Some(self.last_rx + span);
         }
-        if self.sym.remote.is_some() {
+        if self.sym.remote.is_some() && flowing {
             if let Some(r) = self
                 .rtcp
                 .as_mut()
@@ -1023,16 +1050,15 @@ impl Drop for RtpStream {
             self.send_rtcp(true);
         }
         // The port pair goes back to the pool for a later call.
-        let rtp = match self.sock.take() {
-            Some(s) => s.into_std().ok(),
-            None => self.std_sock.take(),
-        };
-        let rtcp = self.rtcp.as_mut().and_then(|r| match r.sock.take() {
-            Some(s) => s.into_std().ok(),
-            None => r.std_sock.take(),
+        use super::rtppool::Sock;
+        let rtp = self.sock.take().map(Sock::Reg);
+        let rtp = rtp.or_else(|| self.std_sock.take().map(Sock::Plain));
+        let rtcp = self.rtcp.as_mut().and_then(|r| {
+            let s = r.sock.take().map(Sock::Reg);
+            s.or_else(|| r.std_sock.take().map(Sock::Plain))
         });
         if let Some(rtp) = rtp {
-            super::rtppool::give(rtp, rtcp);
+            super::rtppool::give(rtp, rtcp, self.local_ip, self.local_port);
         }
     }
 }

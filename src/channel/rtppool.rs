@@ -3,11 +3,13 @@
 //! here and the next call takes the pair that has rested longest — never one freed less
 //! than [`REST`] ago (unless the range has no port left to bind), and emptied again when
 //! taken, so what the old call's far end still sent is thrown away, not heard by the new
-//! call. Sockets are kept in blocking-free std form, not registered with any reactor; pairs
-//! unused for [`IDLE`] are closed.
+//! call. A socket the old call registered with the reactor stays registered (no
+//! `epoll_ctl`, no mode change, no `getsockname` per call; emptying it costs nothing when
+//! the reactor saw nothing arrive), and is only handed to a stream of the same runtime.
+//! Pairs unused for [`IDLE`] are closed.
 
 use std::collections::VecDeque;
-use std::net::{IpAddr, UdpSocket};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -20,33 +22,90 @@ pub const IDLE: Duration = Duration::from_secs(300);
 const MAX: usize = 16_384;
 static LIMIT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(MAX);
 
-/// How many pairs the pool may keep (at most [`MAX`]).
+/// How many pairs the pool may keep: at most [`MAX`], and at most a quarter of the
+/// open-file limit (a pair is two descriptors; the calls need the rest).
 pub fn set_limit(n: usize) {
-    LIMIT.store(n.min(MAX), std::sync::atomic::Ordering::Relaxed);
+    static FILES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let files = *FILES.get_or_init(|| {
+        let mut r = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit fills a properly initialised struct.
+        match unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) } {
+            0 => usize::try_from(r.rlim_cur).unwrap_or(usize::MAX),
+            _ => 1024,
+        }
+    });
+    let n = n.min(MAX).min(files / 4);
+    LIMIT.store(n, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A stream's bound socket: non-blocking, registered with the reactor when first used.
+#[derive(Debug)]
+pub enum Sock {
+    Plain(std::net::UdpSocket),
+    Reg(tokio::net::UdpSocket),
+}
+
+impl Sock {
+    /// A freshly bound socket, made non-blocking (None if that fails).
+    pub fn plain(s: std::net::UdpSocket) -> Option<Sock> {
+        s.set_nonblocking(true).ok()?;
+        Some(Sock::Plain(s))
+    }
+
+    /// Registered with the current runtime's reactor (None outside a runtime or on error).
+    pub fn registered(self) -> Option<tokio::net::UdpSocket> {
+        match self {
+            Sock::Reg(s) => Some(s),
+            Sock::Plain(s) => {
+                tokio::runtime::Handle::try_current().ok()?;
+                tokio::net::UdpSocket::from_std(s).ok()
+            }
+        }
+    }
+
+    /// What is queued on it (the old call's last packets) is thrown away.
+    fn drain(&self) {
+        let mut buf = [0u8; 1600];
+        for _ in 0..256 {
+            let r = match self {
+                Sock::Plain(s) => s.recv_from(&mut buf).map(|_| ()),
+                Sock::Reg(s) => s.try_recv_from(&mut buf).map(|_| ()),
+            };
+            if r.is_err() {
+                return;
+            }
+        }
+    }
 }
 
 struct Pair {
-    rtp: UdpSocket,
-    rtcp: UdpSocket,
+    rtp: Sock,
+    /// None when the call never bound its RTCP socket (no RTP flowed).
+    rtcp: Option<Sock>,
     ip: IpAddr,
     port: u16,
     freed: Instant,
+    /// The runtime whose reactor a registered socket of the pair belongs to.
+    rt: Option<tokio::runtime::Id>,
 }
 
 static POOL: Mutex<VecDeque<Pair>> = Mutex::new(VecDeque::new());
 
 /// A rested pair on `ip` with the RTP port in `start..=end`, if one is waiting.
-pub fn take(ip: IpAddr, start: u16, end: u16) -> Option<(UdpSocket, UdpSocket, u16)> {
+pub fn take(ip: IpAddr, start: u16, end: u16) -> Option<(Sock, Option<Sock>, u16)> {
     take_at(ip, start, end, Instant::now())
 }
 
-fn take_at(ip: IpAddr, start: u16, end: u16, now: Instant) -> Option<(UdpSocket, UdpSocket, u16)> {
+fn take_at(ip: IpAddr, start: u16, end: u16, now: Instant) -> Option<(Sock, Option<Sock>, u16)> {
     take_where(ip, start, end, |freed| now.duration_since(freed) >= REST)
 }
 
 /// Any pair on `ip` in the range, rested or not: for when no port of the range can be
 /// bound any more.
-pub fn take_any(ip: IpAddr, start: u16, end: u16) -> Option<(UdpSocket, UdpSocket, u16)> {
+pub fn take_any(ip: IpAddr, start: u16, end: u16) -> Option<(Sock, Option<Sock>, u16)> {
     take_where(ip, start, end, |_| true)
 }
 
@@ -55,14 +114,16 @@ fn take_where(
     start: u16,
     end: u16,
     ok: impl Fn(Instant) -> bool,
-) -> Option<(UdpSocket, UdpSocket, u16)> {
+) -> Option<(Sock, Option<Sock>, u16)> {
+    let rt = tokio::runtime::Handle::try_current().ok().map(|h| h.id());
     let p = {
         let mut pool = POOL.lock().unwrap();
-        // Pairs idle too long, or of another address or an old range (rtp.conf reloaded),
-        // are closed rather than kept.
+        // Pairs idle too long, of another address, an old range (rtp.conf reloaded) or
+        // another runtime are closed rather than kept.
         while let Some(front) = pool.front() {
             let stale = front.freed.elapsed() >= IDLE;
-            if stale || front.ip != ip || front.port < start || front.port > end {
+            let foreign = front.rt.is_some() && front.rt != rt;
+            if stale || foreign || front.ip != ip || front.port < start || front.port > end {
                 pool.pop_front();
             } else {
                 break;
@@ -74,44 +135,31 @@ fn take_where(
         pool.pop_front()?
     };
     // What reached it while it rested belongs to the old call.
-    drain(&p.rtp);
-    drain(&p.rtcp);
+    p.rtp.drain();
+    if let Some(s) = &p.rtcp {
+        s.drain();
+    }
     Some((p.rtp, p.rtcp, p.port))
 }
 
-/// A stream's sockets, given back when it ends. Only complete pairs are kept.
-pub fn give(rtp: UdpSocket, rtcp: Option<UdpSocket>) {
-    let Some(rtcp) = rtcp else { return };
-    let (Ok(a), Ok(b)) = (rtp.local_addr(), rtcp.local_addr()) else {
-        return;
-    };
-    if b.port() != a.port().wrapping_add(1)
-        || rtp.set_nonblocking(true).is_err()
-        || rtcp.set_nonblocking(true).is_err()
-    {
+/// A stream's sockets (RTP bound on `ip`:`port`, RTCP on the port above if it was bound),
+/// given back when it ends. Registered ones are kept only from inside their runtime.
+pub fn give(rtp: Sock, rtcp: Option<Sock>, ip: IpAddr, port: u16) {
+    let registered = matches!(rtp, Sock::Reg(_)) || matches!(rtcp, Some(Sock::Reg(_)));
+    let rt = tokio::runtime::Handle::try_current().ok().map(|h| h.id());
+    if registered && rt.is_none() {
         return;
     }
-    drain(&rtp);
-    drain(&rtcp);
     let mut pool = POOL.lock().unwrap();
     if pool.len() < LIMIT.load(std::sync::atomic::Ordering::Relaxed) {
         pool.push_back(Pair {
             rtp,
             rtcp,
-            ip: a.ip(),
-            port: a.port(),
+            ip,
+            port,
             freed: Instant::now(),
+            rt: if registered { rt } else { None },
         });
-    }
-}
-
-/// What is queued on a socket (the old call's last packets) is thrown away.
-fn drain(s: &UdpSocket) {
-    let mut buf = [0u8; 1600];
-    for _ in 0..256 {
-        if s.recv_from(&mut buf).is_err() {
-            return;
-        }
     }
 }
 
@@ -119,41 +167,92 @@ fn drain(s: &UdpSocket) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn pairs_rest_before_reuse_and_come_back_empty() {
-        let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        // An even port with its odd neighbour free.
-        let (rtp, rtcp) = (0..200)
+    /// An even port with its odd neighbour free, both bound.
+    fn pair(ip: IpAddr, from: u16) -> (std::net::UdpSocket, std::net::UdpSocket, u16) {
+        (0..200)
             .find_map(|i| {
-                let port = 40_000 + 2 * i;
-                let a = UdpSocket::bind((ip, port)).ok()?;
-                let b = UdpSocket::bind((ip, port + 1)).ok()?;
-                Some((a, b))
+                let port = from + 2 * i;
+                let a = std::net::UdpSocket::bind((ip, port)).ok()?;
+                let b = std::net::UdpSocket::bind((ip, port + 1)).ok()?;
+                Some((a, b, port))
             })
-            .unwrap();
-        let port = rtp.local_addr().unwrap().port();
-        // A packet of the old call waits on it.
-        let tx = UdpSocket::bind((ip, 0)).unwrap();
-        tx.send_to(b"old", (ip, port)).unwrap();
-        std::thread::sleep(Duration::from_millis(20));
-        give(rtp, Some(rtcp));
-        let now = Instant::now();
-        assert!(
-            take_at(ip, port, port, now).is_none(),
-            "reused before resting"
-        );
-        // The old far end goes on sending while the pair rests.
-        tx.send_to(b"late", (ip, port)).unwrap();
-        std::thread::sleep(Duration::from_millis(20));
-        let (rtp, _rtcp, p) = take_at(ip, port, port, now + REST).expect("a rested pair");
-        assert_eq!(p, port);
-        let mut buf = [0u8; 16];
-        assert!(
-            rtp.recv_from(&mut buf).is_err(),
-            "the old call's packet was kept"
-        );
-        // A lone socket is not kept.
-        give(UdpSocket::bind((ip, 0)).unwrap(), None);
-        assert!(take_at(ip, 0, u16::MAX, now + REST * 2).is_none());
+            .unwrap()
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    // One test, not two: the pool is the process's, and a take drops pairs of other ranges.
+    #[test]
+    fn pairs_rest_empty_and_stay_in_their_runtime() {
+        runtime().block_on(pairs_rest_before_reuse_and_come_back_empty());
+        a_registered_pair_is_not_kept_outside_its_runtime();
+    }
+
+    async fn pairs_rest_before_reuse_and_come_back_empty() {
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        let tx = std::net::UdpSocket::bind((ip, 0)).unwrap();
+        let wait = || tokio::time::sleep(Duration::from_millis(20));
+        // One pair given back as bound, one registered by the call that used it.
+        let (a, b, plain_port) = pair(ip, 40_000);
+        let (c, d, reg_port) = pair(ip, 40_500);
+        let reg = |s| Sock::plain(s).unwrap().registered().map(Sock::Reg).unwrap();
+        for (rtp, rtcp, port) in [
+            (Sock::plain(a).unwrap(), Sock::plain(b).unwrap(), plain_port),
+            (reg(c), reg(d), reg_port),
+        ] {
+            // A packet of the old call waits on it.
+            tx.send_to(b"old", (ip, port)).unwrap();
+            wait().await;
+            give(rtp, Some(rtcp), ip, port);
+            let now = Instant::now();
+            assert!(
+                take_at(ip, port, port, now).is_none(),
+                "reused before resting"
+            );
+            // The old far end goes on sending while the pair rests.
+            tx.send_to(b"late", (ip, port)).unwrap();
+            wait().await;
+            let (rtp, _rtcp, p) = take_at(ip, port, port, now + REST).expect("a rested pair");
+            assert_eq!(p, port);
+            let rtp = rtp.registered().unwrap();
+            let mut buf = [0u8; 16];
+            let got = tokio::time::timeout(Duration::from_millis(100), rtp.recv_from(&mut buf));
+            assert!(got.await.is_err(), "the old call's packet was kept");
+        }
+        // A stream that never bound its RTCP socket gives back its RTP socket alone.
+        let lone = std::net::UdpSocket::bind((ip, 0)).unwrap();
+        let port = lone.local_addr().unwrap().port();
+        give(Sock::plain(lone).unwrap(), None, ip, port);
+        let (_, rtcp, p) = take_at(ip, port, port, Instant::now() + REST).expect("kept");
+        assert_eq!((p, rtcp.is_none()), (port, true));
+    }
+
+    fn a_registered_pair_is_not_kept_outside_its_runtime() {
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        let (a, b, port) = pair(ip, 41_000);
+        let rt = runtime();
+        let (rtp, rtcp) = rt.block_on(async {
+            let r = |s| Sock::plain(s).unwrap().registered().unwrap();
+            (Sock::Reg(r(a)), Sock::Reg(r(b)))
+        });
+        // Given back on a thread with no runtime: closed, not pooled.
+        give(rtp, Some(rtcp), ip, port);
+        assert!(take_at(ip, port, port, Instant::now() + REST).is_none());
+        // Given back inside it, then asked for from another runtime: not handed over.
+        let (a, b, port) = pair(ip, 41_500);
+        rt.block_on(async {
+            let r = |s| Sock::Reg(Sock::plain(s).unwrap().registered().unwrap());
+            give(r(a), Some(r(b)), ip, port);
+        });
+        let other = runtime();
+        let later = Instant::now() + REST;
+        assert!(other
+            .block_on(async { take_at(ip, port, port, later) })
+            .is_none());
     }
 }

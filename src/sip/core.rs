@@ -14,6 +14,7 @@ use super::dialog::{Check, Dialog, Timer as DialogTimer};
 use super::message::{param, Message, StartLine, Uri};
 use super::registrar::response;
 use super::transaction::{Key, Layer, Output, Transport, T1};
+use crate::channel::rtppool::Sock;
 use crate::channel::{pbx as pbxloop, Channel, ChannelHandle, ChannelState, Indication, Tech};
 use crate::logger::Level;
 use crate::pbx::Pbx;
@@ -191,6 +192,8 @@ pub fn cause_to_sip(cause: i32) -> Option<(u16, &'static str)> {
 pub struct Core {
     pbx: Arc<Pbx>,
     sock: Arc<UdpSocket>,
+    /// The socket's own address, asked once (not a `getsockname` per message).
+    bound: SocketAddr,
     tx: mpsc::UnboundedSender<CoreEvent>,
     layer: Layer,
     calls: HashMap<String, Call>,
@@ -225,9 +228,13 @@ impl Core {
             .duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(7);
+        let bound = sock
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 5060)));
         Core {
             pbx,
             sock,
+            bound,
             tx,
             layer: Layer::new(T1),
             calls: HashMap::new(),
@@ -722,7 +729,7 @@ impl Core {
             }
             entry.1 = now + freq;
             let ip = self.local_ip(to);
-            let port = self.sock.local_addr().map(|a| a.port()).unwrap_or(5060);
+            let port = self.bound.port();
             let via = self.via(to);
             let tag = format!("as{:08x}", self.rand32());
             let call_id = format!("{:08x}{:08x}@zvezda", self.rand32(), self.rand32());
@@ -840,7 +847,7 @@ impl Core {
             return;
         };
         let ip = self.local_ip(to);
-        let port = self.sock.local_addr().map(|a| a.port()).unwrap_or(5060);
+        let port = self.bound.port();
         let via = self.via(to);
         let server = self.server();
         let r = &mut self.regs[i];
@@ -969,7 +976,7 @@ impl Core {
 
     fn via(&mut self, to: SocketAddr) -> String {
         let ip = self.local_ip(to);
-        let port = self.sock.local_addr().map(|a| a.port()).unwrap_or(5060);
+        let port = self.bound.port();
         let branch = self.layer.new_branch();
         let t = if self.tcp.contains_key(&to) {
             "TCP"
@@ -995,7 +1002,7 @@ impl Core {
     ) {
         let cfg = self.pbx.config.read().unwrap().clone();
         let ip = self.local_ip(to);
-        let port = self.sock.local_addr().map(|a| a.port()).unwrap_or(5060);
+        let port = self.bound.port();
         let name = format!("SIP/{}-{:08x}", peer, self.seq);
         self.seq = self.seq.wrapping_add(1);
         let call_id = format!("{:08x}{:08x}@{}", self.rand32(), self.rand32(), ip);
@@ -1046,6 +1053,7 @@ impl Core {
         let media = rtp.map(|(sock, rtcp)| {
             let (mut stream, ctl) = crate::channel::media::RtpStream::new(
                 sock,
+                SocketAddr::new(ip, rtp_port),
                 None,
                 law_of(allowed[0]),
                 te,
@@ -1293,16 +1301,14 @@ impl Core {
     fn media_extras(
         &self,
         stream: &mut crate::channel::media::RtpStream,
-        rtcp: Option<std::net::UdpSocket>,
+        rtcp: Option<crate::channel::rtppool::Sock>,
         cfg: &crate::config::ConfigSet,
         call_id: &str,
         peer: Option<&str>,
     ) -> Arc<std::sync::Mutex<crate::media::rtp::RtcpStats>> {
-        if let Some(sock) = rtcp {
-            let interval =
-                crate::media::rtp::rtcp_interval(cfg.rtp.as_ref().and_then(|r| r.rtcpinterval()));
-            stream.set_rtcp(sock, interval);
-        }
+        let interval =
+            crate::media::rtp::rtcp_interval(cfg.rtp.as_ref().and_then(|r| r.rtcpinterval()));
+        stream.set_rtcp(rtcp, interval);
         let tx = self.tx.clone();
         let id = call_id.to_string();
         let short = peer.is_some_and(|p| dtmf_shortinfo(cfg, p));
@@ -1580,11 +1586,7 @@ impl Core {
     /// Bound to a wildcard address, the kernel's route to `to` says which of ours it sees;
     /// asked once per far address, not per call.
     fn local_ip(&self, to: SocketAddr) -> IpAddr {
-        let ip = self
-            .sock
-            .local_addr()
-            .map(|a| a.ip())
-            .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        let ip = self.bound.ip();
         if !ip.is_unspecified() {
             return ip;
         }
@@ -1948,6 +1950,7 @@ impl Core {
                 .unwrap_or_default();
             let (mut stream, ctl) = crate::channel::media::RtpStream::new(
                 sock,
+                SocketAddr::new(ip, rtp_port),
                 remote,
                 law_of(payloads[0]),
                 dtmf,
@@ -1973,11 +1976,7 @@ impl Core {
         }));
         let handle = chan.handle.clone();
         self.pbx.register(handle.clone());
-        let contact = format!(
-            "<sip:{}@{}>",
-            exten,
-            SocketAddr::new(ip, self.sock.local_addr().map(|a| a.port()).unwrap_or(5060))
-        );
+        let contact = format!("<sip:{}@{}>", exten, SocketAddr::new(ip, self.bound.port()));
         // The call keeps the tag; the challenge state is done with.
         self.auth.remove(&call_id);
         self.calls.insert(
@@ -2104,18 +2103,13 @@ impl Core {
     }
 }
 
-/// Bind an even RTP port in rtp.conf's range and RTCP on the port above, as
-/// res_rtp_asterisk picks them (`rtp_port_candidates`: a random even port, then the next
-/// ones, wrapping); a port whose neighbour is taken is passed over. When no pair is free, an
-/// RTP port alone (no RTCP). The sockets are kept for the call.
+/// Bind an even RTP port in rtp.conf's range, as res_rtp_asterisk picks them
+/// (`rtp_port_candidates`: a random even port, then the next ones, wrapping), or take a
+/// pair a finished call left. RTCP goes on the port above: the pooled pair's socket, or
+/// bound by the stream when RTP first flows (None here).
 #[allow(clippy::type_complexity)]
-fn reserve_rtp(
-    cfg: &crate::config::ConfigSet,
-    ip: IpAddr,
-) -> (
-    Option<(std::net::UdpSocket, Option<std::net::UdpSocket>)>,
-    u16,
-) {
+fn reserve_rtp(cfg: &crate::config::ConfigSet, ip: IpAddr) -> (Option<(Sock, Option<Sock>)>, u16) {
+    use crate::channel::rtppool;
     let (start, end) = cfg
         .rtp
         .as_ref()
@@ -2128,33 +2122,44 @@ fn reserve_rtp(
     // A pair a finished call left (bind and close are a good part of a short call's cost).
     // The pool keeps at most half the range's pairs, so binding still finds free ports.
     let pairs = usize::from(end.saturating_sub(start)) / 2 + 1;
-    crate::channel::rtppool::set_limit(pairs / 2);
-    if let Some((rtp, rtcp, port)) = crate::channel::rtppool::take(ip, start, end) {
-        return (Some((rtp, Some(rtcp))), port);
+    rtppool::set_limit(pairs / 2);
+    if let Some((rtp, rtcp, port)) = rtppool::take(ip, start, end) {
+        return (Some((rtp, rtcp)), port);
     }
     let seed = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.subsec_nanos() ^ (d.as_secs() as u32).wrapping_mul(2_654_435_761))
         .unwrap_or(0);
-    let mut lone = None;
-    for (tried, port) in crate::media::rtp::rtp_port_candidates(start, end, seed).enumerate() {
+    // A few random places first: the ports taken (calls and resting pairs) sit in runs,
+    // where a sweep from one random place would try many in turn, each a failed bind. Then
+    // res_rtp_asterisk's sweep over the whole range.
+    let mut x = seed | 1;
+    let random = (0..8).filter_map(move |_| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        crate::media::rtp::rtp_port_candidates(start, end, x).next()
+    });
+    let sweep = crate::media::rtp::rtp_port_candidates(start, end, seed);
+    for (tried, port) in random.chain(sweep).enumerate() {
         if tried == 32 {
             // A crowded range: a pooled pair (resting or not) before a long search.
-            if let Some((rtp, rtcp, port)) = crate::channel::rtppool::take_any(ip, start, end) {
-                return (Some((rtp, Some(rtcp))), port);
+            if let Some((rtp, rtcp, port)) = rtppool::take_any(ip, start, end) {
+                return (Some((rtp, rtcp)), port);
             }
         }
-        let Ok(s) = std::net::UdpSocket::bind((ip, port)) else {
-            continue;
-        };
-        match std::net::UdpSocket::bind((ip, port + 1)) {
-            Ok(c) => return (Some((s, Some(c))), port),
-            Err(_) if lone.is_none() => lone = Some((s, port)),
-            Err(_) => {}
+        match std::net::UdpSocket::bind((ip, port)) {
+            Ok(s) => match Sock::plain(s) {
+                Some(s) => return (Some((s, None)), port),
+                None => continue,
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => continue,
+            // Out of descriptors, or not our address: no other port would do better.
+            Err(_) => break,
         }
     }
-    match lone {
-        Some((s, port)) => (Some((s, None)), port),
+    match rtppool::take_any(ip, start, end) {
+        Some((rtp, rtcp, port)) => (Some((rtp, rtcp)), port),
         None => (None, 0),
     }
 }

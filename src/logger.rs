@@ -108,26 +108,44 @@ pub fn verbose_prefix(level: i32) -> &'static str {
 macro_rules! verb {
     ($level:expr, $($arg:tt)*) => {
         if $crate::logger::verbosity_atleast($level) {
-            $crate::logger::verb($level, &format!($($arg)*));
+            $crate::logger::verb_args($level, format_args!($($arg)*));
         }
     };
 }
 
 /// `ast_verb(level, ...)`: one line to every console at that verbosity or above.
 pub fn verb(level: i32, text: &str) {
+    verb_args(level, format_args!("{text}"));
+}
+
+/// [`verb`] with the text still to format: the line (prefix, text, newline) is made once.
+pub fn verb_args(level: i32, text: std::fmt::Arguments) {
+    use std::fmt::Write;
     if !verbosity_atleast(level) {
         return;
     }
-    let line = format!("{}{}\n", verbose_prefix(level), text);
-    let sinks: Vec<SinkFn> = hub()
+    let mut line = String::with_capacity(128);
+    line.push_str(verbose_prefix(level));
+    let _ = line.write_fmt(text);
+    line.push('\n');
+    // The consoles are called outside the lock (one may print in turn); a few are kept on
+    // the stack rather than in a list made for every line.
+    let mut few: [Option<SinkFn>; 4] = Default::default();
+    let mut more = Vec::new();
+    for (i, s) in hub()
         .sinks
         .lock()
         .unwrap()
         .iter()
         .filter(|s| s.verbose.load(Ordering::Relaxed) >= level)
-        .map(|s| s.out.clone())
-        .collect();
-    for s in sinks {
+        .enumerate()
+    {
+        match few.get_mut(i) {
+            Some(slot) => *slot = Some(s.out.clone()),
+            None => more.push(s.out.clone()),
+        }
+    }
+    for s in few.iter().flatten().chain(more.iter()) {
         s(&line);
     }
 }

@@ -113,7 +113,8 @@ struct Rtcp {
     /// Where to bind the socket when RTP first flows, if the stream came without one (a
     /// call that never carries audio costs one descriptor, not two).
     bind_at: Option<SocketAddr>,
-    buf: Box<[u8]>,
+    /// Made when RTCP starts (a call without RTP never needs it).
+    buf: Vec<u8>,
     session: RtcpSession,
     cname: String,
     /// Where the far end's RTCP comes from (with symmetric RTP, reports go there).
@@ -197,7 +198,8 @@ pub struct RtpStream {
     rx: Box<[u8]>,
     rx_len: usize,
     rx_payload: (usize, usize),
-    tx: Box<[u8]>,
+    /// What is sent is written here (made at the first packet sent).
+    tx: Vec<u8>,
     epoch: Instant,
     pub on_hold: bool,
     /// Recordings listening to this channel.
@@ -294,7 +296,7 @@ impl RtpStream {
                 rx: vec![0u8; 2048].into_boxed_slice(),
                 rx_len: 0,
                 rx_payload: (0, 0),
-                tx: vec![0u8; 2048].into_boxed_slice(),
+                tx: Vec::new(),
                 epoch: Instant::now(),
                 on_hold: false,
                 taps: Vec::new(),
@@ -346,7 +348,7 @@ impl RtpStream {
             sock,
             std_sock,
             bind_at,
-            buf: vec![0u8; 1500].into_boxed_slice(),
+            buf: Vec::new(),
             session: RtcpSession::new(interval_ms),
             cname,
             learned: None,
@@ -566,9 +568,9 @@ impl RtpStream {
         let (Some(pt), Some(to)) = (self.dtmf_pt, self.sym.remote) else {
             return;
         };
-        let Ok(n) = self
-            .sender
-            .write_event(pt, e.marker, e.timestamp, &e.payload, &mut self.tx)
+        let Ok(n) =
+            self.sender
+                .write_event(pt, e.marker, e.timestamp, &e.payload, tx_buf(&mut self.tx))
         else {
             return;
         };
@@ -646,7 +648,9 @@ impl RtpStream {
         // first report then), on its socket, bound now if the stream came without one.
         let flowing = self.sender.packets_sent() > 0 || self.receiver.received() > 0;
         if let Some(r) = self.rtcp.as_mut().filter(|_| flowing) {
-            r.socket();
+            if r.socket().is_some() && r.buf.is_empty() {
+                r.buf.resize(1500, 0);
+            }
         }
         // rtptimeout / rtpholdtimeout: no packet for that long ends the call. One timer per
         // stream, moved on only when it fires (not re-armed for every packet); RTCP reports
@@ -695,6 +699,7 @@ impl RtpStream {
             let rtcp = self
                 .rtcp
                 .as_mut()
+                .filter(|r| !r.buf.is_empty())
                 .and_then(|r| r.sock.as_ref().map(|s| (s, &mut r.buf)));
             tokio::select! {
                 c = self.ctl.recv(), if ctl_open => Woke::Ctl(c),
@@ -946,7 +951,10 @@ impl RtpStream {
         if self.on_hold && payload.is_empty() {
             return;
         }
-        let Ok(n) = self.sender.write_media(payload, samples, &mut self.tx) else {
+        let Ok(n) = self
+            .sender
+            .write_media(payload, samples, tx_buf(&mut self.tx))
+        else {
             return;
         };
         if self.socket().is_none() {
@@ -997,7 +1005,7 @@ impl RtpStream {
         };
         let Ok(n) = self
             .sender
-            .write_event(pt, marker, ts, payload, &mut self.tx)
+            .write_event(pt, marker, ts, payload, tx_buf(&mut self.tx))
         else {
             return;
         };
@@ -1025,7 +1033,7 @@ impl RtpStream {
             }
             if let Ok(n) =
                 self.sender
-                    .write_event(pt, p.marker, p.timestamp, &p.payload, &mut self.tx)
+                    .write_event(pt, p.marker, p.timestamp, &p.payload, tx_buf(&mut self.tx))
             {
                 if self.socket().is_some() {
                     if let Some(s) = self.sock.as_ref() {
@@ -1061,6 +1069,14 @@ impl Drop for RtpStream {
             super::rtppool::give(rtp, rtcp, self.local_ip, self.local_port);
         }
     }
+}
+
+/// The send buffer, made at the first packet sent.
+fn tx_buf(tx: &mut Vec<u8>) -> &mut [u8] {
+    if tx.is_empty() {
+        tx.resize(2048, 0);
+    }
+    tx
 }
 
 /// SSRC, first sequence number and timestamp: random (RFC 3550 §5.1), from the clock and a

@@ -28,8 +28,6 @@ use tokio::sync::mpsc;
 /// What reaches the core.
 #[derive(Debug)]
 pub enum CoreEvent {
-    /// A datagram from the UDP socket.
-    Packet(Vec<u8>, SocketAddr),
     /// A message from a TCP connection; answers to that address go back through `writer`.
     TcpPacket(Vec<u8>, SocketAddr, mpsc::UnboundedSender<Vec<u8>>),
     Answer(String),
@@ -327,20 +325,36 @@ impl Core {
         Some(o)
     }
 
-    /// Run until the event channel closes. Datagrams come from the UDP reader task (on
-    /// another thread: reading the socket runs alongside the core's work), TCP messages and
-    /// the PBX's requests from their tasks, all on the event queue.
+    /// Run until the event channel closes. The core reads the UDP socket itself (a datagram
+    /// is handled where it was read: no queue hop, no wake-up of another thread, and under a
+    /// flood the kernel's buffer fills rather than our memory); TCP messages and the PBX's
+    /// requests come from their tasks on the event queue.
     pub async fn run(mut self, mut rx: mpsc::UnboundedReceiver<CoreEvent>) {
         self.setup_registrations();
         // One timer, moved when the next deadline changes (not a new one per message).
         let timer = tokio::time::sleep_until(self.next_deadline().into());
         tokio::pin!(timer);
+        let sock = self.sock.clone();
+        let mut buf = vec![0u8; 65_535];
         loop {
             let next: tokio::time::Instant = self.next_deadline().into();
             if timer.deadline() != next {
                 timer.as_mut().reset(next);
             }
             tokio::select! {
+                r = sock.recv_from(&mut buf) => {
+                    if let Ok((n, src)) = r {
+                        self.on_packet(&buf[..n], src, Transport::Udp).await;
+                    }
+                    // Whatever else has arrived, before the timer is armed again.
+                    for _ in 0..64 {
+                        match sock.try_recv_from(&mut buf) {
+                            Ok((n, src)) => self.on_packet(&buf[..n], src, Transport::Udp).await,
+                            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                            Err(_) => {}
+                        }
+                    }
+                }
                 ev = rx.recv() => match ev {
                     Some(e) => {
                         self.on_event(e).await;
@@ -616,7 +630,6 @@ impl Core {
                 self.tcp.insert(src, writer);
                 self.on_packet(&bytes, src, Transport::Tcp).await;
             }
-            CoreEvent::Packet(bytes, src) => self.on_packet(&bytes, src, Transport::Udp).await,
             CoreEvent::Answer(id) => self.answer(&id).await,
             CoreEvent::Indicate(id, ind) => self.indicate(&id, ind).await,
             CoreEvent::Hangup(id, cause) => self.hangup(&id, cause).await,

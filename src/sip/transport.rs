@@ -187,24 +187,13 @@ pub async fn run_udp(pbx: Arc<Pbx>, addr: SocketAddr) -> std::io::Result<()> {
             }
         });
     }
-    // Every datagram goes to the SIP core (transactions, registrar, calls), a task of its
-    // own: reading the socket here runs in parallel with the core's work.
+    // The SIP core (transactions, registrar, calls) reads the socket itself: a datagram is
+    // parsed and answered where it was read, without a hop through a queue and a wake-up
+    // of another thread. TCP connections and the channels reach it through its queue.
     let (tx, rx) = mpsc::unbounded_channel();
     *pbx.sip.core.lock().unwrap() = Some(tx.clone());
-    tokio::spawn(super::core::Core::new(pbx.clone(), sock.clone(), tx.clone()).run(rx));
-    let mut buf = vec![0u8; 65_535];
-    loop {
-        let (n, src) = match sock.recv_from(&mut buf).await {
-            Ok(x) => x,
-            Err(_) => continue,
-        };
-        if tx
-            .send(super::core::CoreEvent::Packet(buf[..n].to_vec(), src))
-            .is_err()
-        {
-            return Ok(());
-        }
-    }
+    super::core::Core::new(pbx.clone(), sock, tx).run(rx).await;
+    Ok(())
 }
 
 /// The SIP state the rest of the PBX and the console see.

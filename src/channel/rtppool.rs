@@ -21,9 +21,12 @@ pub const IDLE: Duration = Duration::from_secs(300);
 /// pairs by [`set_limit`], so the pool never crowds out the ports calls bind.
 const MAX: usize = 16_384;
 static LIMIT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(MAX);
+/// Sockets kept at most: half the open-file limit (the calls need the rest; a pair is one
+/// socket when its call never bound RTCP, two when it did).
+static SOCKETS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(2 * MAX);
 
-/// How many pairs the pool may keep: at most [`MAX`], and at most a quarter of the
-/// open-file limit (a pair is two descriptors; the calls need the rest).
+/// How many pairs the pool may keep (at most [`MAX`]); the sockets they hold stay within
+/// half the open-file limit.
 pub fn set_limit(n: usize) {
     static FILES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     let files = *FILES.get_or_init(|| {
@@ -37,8 +40,8 @@ pub fn set_limit(n: usize) {
             _ => 1024,
         }
     });
-    let n = n.min(MAX).min(files / 4);
-    LIMIT.store(n, std::sync::atomic::Ordering::Relaxed);
+    LIMIT.store(n.min(MAX), std::sync::atomic::Ordering::Relaxed);
+    SOCKETS.store(files / 2, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// A stream's bound socket: non-blocking, registered with the reactor when first used.
@@ -92,7 +95,30 @@ struct Pair {
     rt: Option<tokio::runtime::Id>,
 }
 
-static POOL: Mutex<VecDeque<Pair>> = Mutex::new(VecDeque::new());
+impl Pair {
+    fn sockets(&self) -> usize {
+        1 + usize::from(self.rtcp.is_some())
+    }
+}
+
+/// The resting pairs, oldest first, and how many sockets they hold.
+struct Pool {
+    pairs: VecDeque<Pair>,
+    sockets: usize,
+}
+
+impl Pool {
+    fn pop_front(&mut self) -> Option<Pair> {
+        let p = self.pairs.pop_front()?;
+        self.sockets -= p.sockets();
+        Some(p)
+    }
+}
+
+static POOL: Mutex<Pool> = Mutex::new(Pool {
+    pairs: VecDeque::new(),
+    sockets: 0,
+});
 
 /// A rested pair on `ip` with the RTP port in `start..=end`, if one is waiting.
 pub fn take(ip: IpAddr, start: u16, end: u16) -> Option<(Sock, Option<Sock>, u16)> {
@@ -120,7 +146,7 @@ fn take_where(
         let mut pool = POOL.lock().unwrap();
         // Pairs idle too long, of another address, an old range (rtp.conf reloaded) or
         // another runtime are closed rather than kept.
-        while let Some(front) = pool.front() {
+        while let Some(front) = pool.pairs.front() {
             let stale = front.freed.elapsed() >= IDLE;
             let foreign = front.rt.is_some() && front.rt != rt;
             if stale || foreign || front.ip != ip || front.port < start || front.port > end {
@@ -129,7 +155,7 @@ fn take_where(
                 break;
             }
         }
-        if !ok(pool.front()?.freed) {
+        if !ok(pool.pairs.front()?.freed) {
             return None;
         }
         pool.pop_front()?
@@ -150,16 +176,21 @@ pub fn give(rtp: Sock, rtcp: Option<Sock>, ip: IpAddr, port: u16) {
     if registered && rt.is_none() {
         return;
     }
+    let pair = Pair {
+        rtp,
+        rtcp,
+        ip,
+        port,
+        freed: Instant::now(),
+        rt: if registered { rt } else { None },
+    };
     let mut pool = POOL.lock().unwrap();
-    if pool.len() < LIMIT.load(std::sync::atomic::Ordering::Relaxed) {
-        pool.push_back(Pair {
-            rtp,
-            rtcp,
-            ip,
-            port,
-            freed: Instant::now(),
-            rt: if registered { rt } else { None },
-        });
+    use std::sync::atomic::Ordering::Relaxed;
+    if pool.pairs.len() < LIMIT.load(Relaxed)
+        && pool.sockets + pair.sockets() <= SOCKETS.load(Relaxed)
+    {
+        pool.sockets += pair.sockets();
+        pool.pairs.push_back(pair);
     }
 }
 

@@ -163,10 +163,11 @@ pub fn response(
 ) -> Message {
     let mut headers = Vec::new();
     for (i, v) in req.headers_named("Via").enumerate() {
-        let mut v = v.to_string();
-        if i == 0 {
-            v = via_received(&v, src);
-        }
+        let v = if i == 0 {
+            via_received(v, src)
+        } else {
+            v.to_string()
+        };
         headers.push(Header {
             name: "Via".into(),
             value: v,
@@ -211,35 +212,33 @@ pub fn response(
 
 /// RFC 3581: fill `rport=` and `received=` in the top Via.
 fn via_received(via: &str, src: SocketAddr) -> String {
+    use std::fmt::Write;
     let rport = has_param(via, "rport");
-    let mut parts: Vec<String> = via.split(';').map(str::to_string).collect();
-    let sent_host = parts[0]
+    let mut parts = via.split(';');
+    let first = parts.next().unwrap_or("");
+    let sent_host = first
         .split_whitespace()
         .nth(1)
-        .map(|hp| {
-            hp.rsplit_once(':')
-                .map(|(h, _)| h)
-                .unwrap_or(hp)
-                .to_string()
-        })
-        .unwrap_or_default();
-    parts.retain(|p| {
-        let k = p
-            .split('=')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        k != "received" && k != "rport"
-    });
-    let ip = src.ip().to_string();
-    if rport || sent_host != ip {
-        parts.push(format!("received={ip}"));
+        .map(|hp| hp.rsplit_once(':').map(|(h, _)| h).unwrap_or(hp))
+        .unwrap_or("");
+    let mut out = String::with_capacity(via.len() + 40);
+    out.push_str(first);
+    for p in parts {
+        let k = p.split('=').next().unwrap_or("").trim();
+        if !k.eq_ignore_ascii_case("received") && !k.eq_ignore_ascii_case("rport") {
+            out.push(';');
+            out.push_str(p);
+        }
+    }
+    // The sent-by host as text against the source address (a name, or an IPv6 address in
+    // brackets, is never equal to it).
+    if rport || sent_host.parse::<std::net::IpAddr>().ok() != Some(src.ip()) {
+        let _ = write!(out, ";received={}", src.ip());
     }
     if rport {
-        parts.push(format!("rport={}", src.port()));
+        let _ = write!(out, ";rport={}", src.port());
     }
-    parts.join(";")
+    out
 }
 
 /// RFC 1123 date for the `Date:` header.
@@ -508,6 +507,25 @@ impl Registrar {
 mod tests {
     use super::*;
     use crate::config::sip::SipConf;
+
+    #[test]
+    fn top_via_gets_received_and_rport_as_rfc_3581_says() {
+        let src: SocketAddr = "192.0.2.7:5071".parse().unwrap();
+        let v = "SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK1;rport";
+        assert_eq!(
+            via_received(v, src),
+            "SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK1;received=192.0.2.7;rport=5071"
+        );
+        // Sent from where it says: nothing added without rport.
+        let v = "SIP/2.0/UDP 192.0.2.7:5071;branch=z9hG4bK2";
+        assert_eq!(via_received(v, src), v);
+        // A name is not the address; old received/rport values are replaced.
+        let v = "SIP/2.0/UDP pc.example.com;Received=1.2.3.4;branch=z9hG4bK3; RPORT=9";
+        assert_eq!(
+            via_received(v, src),
+            "SIP/2.0/UDP pc.example.com;branch=z9hG4bK3;received=192.0.2.7;rport=5071"
+        );
+    }
 
     fn conf(text: &str) -> SipConf {
         let d = tempfile::tempdir().unwrap();

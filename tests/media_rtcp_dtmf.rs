@@ -815,3 +815,73 @@ fn a_silent_short_call_binds_no_rtcp_and_sends_no_rtcp_bye() {
     }
     assert_eq!(got, 0, "RTCP from a stream that never sent anything");
 }
+
+/// An even port with the three above it free: a one-pair rtp.conf range.
+fn free_rtp_range() -> u16 {
+    for _ in 0..200 {
+        let probe = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let p = probe.local_addr().unwrap().port() & !1;
+        drop(probe);
+        if (1024..65530).contains(&p)
+            && (p..p + 4).all(|q| UdpSocket::bind(("127.0.0.1", q)).is_ok())
+        {
+            return p;
+        }
+    }
+    panic!("no free port range");
+}
+
+/// Answer zvezda's BYE on `a`'s socket.
+fn answer_bye(a: &Phone) {
+    let bye = a.recv();
+    assert_eq!(bye.method(), Some("BYE"), "{bye:?}");
+    let me = a.sock.local_addr().unwrap();
+    a.send(&format!(
+        "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {}\r\nContact: <sip:{}@{me}>\r\nContent-Length: 0\r\n\r\n",
+        bye.header("Via").unwrap(),
+        bye.header("From").unwrap(),
+        bye.header("To").unwrap(),
+        bye.call_id().unwrap(),
+        bye.header("CSeq").unwrap(),
+        a.user
+    ));
+}
+
+#[test]
+fn no_rtp_port_left_is_503_and_gives_the_call_limit_back() {
+    let port = free_port();
+    let rtp = free_rtp_range();
+    // One RTP port in the range; 1001 may have one call at a time.
+    let dir = office(
+        port,
+        "call-limit=1\n[1002]\ntype=friend\nhost=dynamic\nsecret=1234\ncontext=office\n",
+        "[office]\nexten => 501,1,Answer()\nsame => n,Wait(1)\nsame => n,Hangup()\n",
+        Some(&format!("[general]\nrtpstart={rtp}\nrtpend={}\n", rtp + 1)),
+    );
+    let s = Server::start(dir.path());
+    let mut b = Phone::new(port);
+    b.user = "1002".into();
+    let (seen, ok) = b.call("501", "holds-the-port", "1234");
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    assert_eq!(rtp_target(&ok.body).port(), rtp);
+    b.ack(&ok, "501", "holds-the-port", 2, false);
+    // 1002's call holds the only port: chan_sip's RTP init failure.
+    let a = Phone::new(port);
+    let (seen, refused) = a.call("501", "no-port", "1234");
+    assert_eq!(refused.code(), Some(503), "{seen:?}");
+    a.ack(&refused, "501", "no-port", 2, true);
+    assert!(
+        s.wait_line("RTP init failure for device \"Ivan\" <sip:1001@", 5),
+        "no NOTICE for the RTP failure"
+    );
+    answer_bye(&b);
+    s.wait_idle();
+    // The refused call did not keep 1001's call-limit: the next one goes through (480
+    // Call limit if it had), on the port 1002's call left.
+    let (seen, ok) = a.call("501", "after", "1234");
+    assert_eq!(ok.code(), Some(200), "{seen:?}");
+    assert_eq!(rtp_target(&ok.body).port(), rtp);
+    a.ack(&ok, "501", "after", 2, false);
+    answer_bye(&a);
+    s.wait_idle();
+}

@@ -1596,6 +1596,13 @@ impl Core {
     }
 
     /// Our address as the far end should see it.
+    /// An INVITE refused after its peer's call-limit counted it: the count goes back.
+    fn release(&self, limited: &Option<String>) {
+        if let Some(p) = limited {
+            self.pbx.sip.call_ended(p);
+        }
+    }
+
     /// Bound to a wildcard address, the kernel's route to `to` says which of ours it sees;
     /// asked once per far address, not per call.
     fn local_ip(&self, to: SocketAddr) -> IpAddr {
@@ -1889,6 +1896,7 @@ impl Core {
                 response(&msg, 404, "Not Found", Some(&tag), src, &server)
             };
             self.respond(&key, r).await;
+            self.release(&limited);
             return;
         }
         // Media: the offer, our codec and an RTP port of our own.
@@ -1908,6 +1916,7 @@ impl Core {
                 None => {
                     let r = response(&msg, 488, "Not Acceptable Here", Some(&tag), src, &server);
                     self.respond(&key, r).await;
+                    self.release(&limited);
                     return;
                 }
             },
@@ -1915,6 +1924,19 @@ impl Core {
         };
         let ip = self.local_ip(src);
         let (rtp, rtp_port) = reserve_rtp(&cfg, ip);
+        if rtp.is_none() {
+            // No port left in rtp.conf's range (or no descriptor): chan_sip's RTP init
+            // failure, 503 rather than a call without audio.
+            crate::logger::log(
+                Level::Notice,
+                "chan_sip.c",
+                &format!("RTP init failure for device {from_hdr} for INVITE, code = -9"),
+            );
+            let r = response(&msg, 503, "Service Unavailable", Some(&tag), src, &server);
+            self.respond(&key, r).await;
+            self.release(&limited);
+            return;
+        }
         let session = u64::from(self.rand32());
         let dtmf = offer.as_ref().map_or(Some(101), |o| o.dtmf).filter(|_| {
             // telephone-event only for rfc2833/auto peers, as chan_sip's

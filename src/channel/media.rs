@@ -183,6 +183,11 @@ pub struct RtpStream {
     std_sock: Option<std::net::UdpSocket>,
     pub local_port: u16,
     local_ip: std::net::IpAddr,
+    /// The sockets go back to the port pool at the end (rtp.conf's pairs, not a Local
+    /// channel's loopback sockets).
+    pooled: bool,
+    /// Some RTP (any payload) came from the far end.
+    rtp_seen: bool,
     sym: SymmetricRtp,
     /// The codec we send (and expect).
     pub law: Law,
@@ -278,6 +283,8 @@ impl RtpStream {
                 std_sock,
                 local_port: local.port(),
                 local_ip: local.ip(),
+                pooled: false,
+                rtp_seen: false,
                 sym: SymmetricRtp::new(remote, symmetric),
                 law,
                 dtmf_pt,
@@ -354,6 +361,11 @@ impl RtpStream {
             learned: None,
         }));
         self.stats.lock().unwrap().local_ssrc = self.sender.ssrc;
+    }
+
+    /// At the end, give the sockets back to the port pool (an RTP pair of rtp.conf's range).
+    pub fn set_pooled(&mut self) {
+        self.pooled = true;
     }
 
     /// The figures `sip show channelstats` prints, shared (updated at every RTCP report).
@@ -646,7 +658,7 @@ impl RtpStream {
         }
         // RTCP starts with the first RTP sent or received (res_rtp_asterisk schedules its
         // first report then), on its socket, bound now if the stream came without one.
-        let flowing = self.sender.packets_sent() > 0 || self.receiver.received() > 0;
+        let flowing = self.sender.packets_sent() > 0 || self.rtp_seen;
         if let Some(r) = self.rtcp.as_mut().filter(|_| flowing) {
             if r.socket().is_some() && r.buf.is_empty() {
                 r.buf.resize(1500, 0);
@@ -801,6 +813,7 @@ impl RtpStream {
             return Packet::Other;
         }
         self.sym.on_packet(from);
+        self.rtp_seen = true;
         let arrival = self.epoch.elapsed().as_micros() as u64 * 8 / 1000;
         let start = self.rx_len - p.payload.len();
         self.rx_payload = (start, self.rx_len);
@@ -1065,8 +1078,11 @@ impl Drop for RtpStream {
             let s = r.sock.take().map(Sock::Reg);
             s.or_else(|| r.std_sock.take().map(Sock::Plain))
         });
-        if let Some(rtp) = rtp {
-            super::rtppool::give(rtp, rtcp, self.local_ip, self.local_port);
+        match rtp {
+            Some(rtp) if self.pooled => {
+                super::rtppool::give(rtp, rtcp, self.local_ip, self.local_port)
+            }
+            _ => {}
         }
     }
 }

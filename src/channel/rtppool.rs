@@ -21,15 +21,17 @@ pub const IDLE: Duration = Duration::from_secs(300);
 /// pairs by [`set_limit`], so the pool never crowds out the ports calls bind.
 const MAX: usize = 16_384;
 static LIMIT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(MAX);
+/// How many pairs the pool may keep (at most [`MAX`]); the sockets they hold stay within
+/// half the open-file limit (see [`give`]).
+pub fn set_limit(n: usize) {
+    LIMIT.store(n.min(MAX), std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Sockets kept at most: half the open-file limit (the calls need the rest; a pair is one
 /// socket when its call never bound RTCP, two when it did).
-static SOCKETS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(2 * MAX);
-
-/// How many pairs the pool may keep (at most [`MAX`]); the sockets they hold stay within
-/// half the open-file limit.
-pub fn set_limit(n: usize) {
+fn socket_cap() -> usize {
     static FILES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    let files = *FILES.get_or_init(|| {
+    *FILES.get_or_init(|| {
         let mut r = libc::rlimit {
             rlim_cur: 0,
             rlim_max: 0,
@@ -39,9 +41,7 @@ pub fn set_limit(n: usize) {
             0 => usize::try_from(r.rlim_cur).unwrap_or(usize::MAX),
             _ => 1024,
         }
-    });
-    LIMIT.store(n.min(MAX), std::sync::atomic::Ordering::Relaxed);
-    SOCKETS.store(files / 2, std::sync::atomic::Ordering::Relaxed);
+    }) / 2
 }
 
 /// A stream's bound socket: non-blocking, registered with the reactor when first used.
@@ -69,15 +69,21 @@ impl Sock {
         }
     }
 
-    /// What is queued on it (the old call's last packets) is thrown away.
+    /// What is queued on it (the old call's last packets) is thrown away: read from the
+    /// kernel, not judged by what the reactor has seen so far (under load it may not yet
+    /// have noticed a datagram that is already there).
     fn drain(&self) {
+        use std::os::fd::AsRawFd;
+        let fd = match self {
+            Sock::Plain(s) => s.as_raw_fd(),
+            Sock::Reg(s) => s.as_raw_fd(),
+        };
         let mut buf = [0u8; 1600];
         for _ in 0..256 {
-            let r = match self {
-                Sock::Plain(s) => s.recv_from(&mut buf).map(|_| ()),
-                Sock::Reg(s) => s.try_recv_from(&mut buf).map(|_| ()),
-            };
-            if r.is_err() {
+            // SAFETY: a non-blocking read into a buffer of the length given.
+            let n =
+                unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
+            if n < 0 {
                 return;
             }
         }
@@ -168,9 +174,13 @@ fn take_where(
     Some((p.rtp, p.rtcp, p.port))
 }
 
-/// A stream's sockets (RTP bound on `ip`:`port`, RTCP on the port above if it was bound),
-/// given back when it ends. Registered ones are kept only from inside their runtime.
+/// A stream's sockets (RTP bound on an even `ip`:`port` of rtp.conf's range, RTCP on the
+/// port above if it was bound), given back when it ends. Registered ones are kept only
+/// from inside their runtime.
 pub fn give(rtp: Sock, rtcp: Option<Sock>, ip: IpAddr, port: u16) {
+    if port % 2 == 1 {
+        return;
+    }
     let registered = matches!(rtp, Sock::Reg(_)) || matches!(rtcp, Some(Sock::Reg(_)));
     let rt = tokio::runtime::Handle::try_current().ok().map(|h| h.id());
     if registered && rt.is_none() {
@@ -186,9 +196,7 @@ pub fn give(rtp: Sock, rtcp: Option<Sock>, ip: IpAddr, port: u16) {
     };
     let mut pool = POOL.lock().unwrap();
     use std::sync::atomic::Ordering::Relaxed;
-    if pool.pairs.len() < LIMIT.load(Relaxed)
-        && pool.sockets + pair.sockets() <= SOCKETS.load(Relaxed)
-    {
+    if pool.pairs.len() < LIMIT.load(Relaxed) && pool.sockets + pair.sockets() <= socket_cap() {
         pool.sockets += pair.sockets();
         pool.pairs.push_back(pair);
     }
@@ -256,11 +264,17 @@ mod tests {
             assert!(got.await.is_err(), "the old call's packet was kept");
         }
         // A stream that never bound its RTCP socket gives back its RTP socket alone.
-        let lone = std::net::UdpSocket::bind((ip, 0)).unwrap();
-        let port = lone.local_addr().unwrap().port();
+        let (lone, _, port) = pair(ip, 42_000);
         give(Sock::plain(lone).unwrap(), None, ip, port);
         let (_, rtcp, p) = take_at(ip, port, port, Instant::now() + REST).expect("kept");
         assert_eq!((p, rtcp.is_none()), (port, true));
+        // An odd port is no RTP port of a pair (a Local channel's loopback socket, say).
+        let odd = (port + 1..port + 400)
+            .step_by(2)
+            .find_map(|p| std::net::UdpSocket::bind((ip, p)).ok().map(|s| (s, p)))
+            .unwrap();
+        give(Sock::plain(odd.0).unwrap(), None, ip, odd.1);
+        assert!(take_at(ip, odd.1, odd.1, Instant::now() + REST).is_none());
     }
 
     fn a_registered_pair_is_not_kept_outside_its_runtime() {

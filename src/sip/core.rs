@@ -1322,6 +1322,7 @@ impl Core {
         let interval =
             crate::media::rtp::rtcp_interval(cfg.rtp.as_ref().and_then(|r| r.rtcpinterval()));
         stream.set_rtcp(rtcp, interval);
+        stream.set_pooled();
         let tx = self.tx.clone();
         let id = call_id.to_string();
         let short = peer.is_some_and(|p| dtmf_shortinfo(cfg, p));

@@ -210,19 +210,13 @@ pub fn response(
     }
 }
 
-/// RFC 3581: fill `rport=` and `received=` in the top Via.
+/// RFC 3581 as chan_sip does it: `received=` always, `rport=` when asked for, in the top Via.
 fn via_received(via: &str, src: SocketAddr) -> String {
     use std::fmt::Write;
     let rport = has_param(via, "rport");
     let mut parts = via.split(';');
-    let first = parts.next().unwrap_or("");
-    let sent_host = first
-        .split_whitespace()
-        .nth(1)
-        .map(|hp| hp.rsplit_once(':').map(|(h, _)| h).unwrap_or(hp))
-        .unwrap_or("");
     let mut out = String::with_capacity(via.len() + 40);
-    out.push_str(first);
+    out.push_str(parts.next().unwrap_or(""));
     for p in parts {
         let k = p.split('=').next().unwrap_or("").trim();
         if !k.eq_ignore_ascii_case("received") && !k.eq_ignore_ascii_case("rport") {
@@ -230,11 +224,8 @@ fn via_received(via: &str, src: SocketAddr) -> String {
             out.push_str(p);
         }
     }
-    // The sent-by host as text against the source address (a name, or an IPv6 address in
-    // brackets, is never equal to it).
-    if rport || sent_host.parse::<std::net::IpAddr>().ok() != Some(src.ip()) {
-        let _ = write!(out, ";received={}", src.ip());
-    }
+    // chan_sip (`copy_via_headers`) always adds received=, whatever the sent-by says.
+    let _ = write!(out, ";received={}", src.ip());
     if rport {
         let _ = write!(out, ";rport={}", src.port());
     }
@@ -509,16 +500,16 @@ mod tests {
     use crate::config::sip::SipConf;
 
     #[test]
-    fn top_via_gets_received_and_rport_as_rfc_3581_says() {
+    fn top_via_gets_received_and_rport_as_chan_sip_writes_them() {
         let src: SocketAddr = "192.0.2.7:5071".parse().unwrap();
         let v = "SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK1;rport";
         assert_eq!(
             via_received(v, src),
             "SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK1;received=192.0.2.7;rport=5071"
         );
-        // Sent from where it says: nothing added without rport.
+        // Sent from where it says: chan_sip adds received= all the same (no rport= unasked).
         let v = "SIP/2.0/UDP 192.0.2.7:5071;branch=z9hG4bK2";
-        assert_eq!(via_received(v, src), v);
+        assert_eq!(via_received(v, src), format!("{v};received=192.0.2.7"));
         // A name is not the address; old received/rport values are replaced.
         let v = "SIP/2.0/UDP pc.example.com;Received=1.2.3.4;branch=z9hG4bK3; RPORT=9";
         assert_eq!(

@@ -249,7 +249,7 @@ impl Message {
                     .map_err(|_| ParseError(format!("bad Content-Length: {value}")))?;
                 clen = Some(n);
             }
-            if splits_on_comma(&name) {
+            if (value.is_empty() || value.contains(',')) && splits_on_comma(&name) {
                 for part in split_commas(&value) {
                     headers.push(Header {
                         name: name.clone(),

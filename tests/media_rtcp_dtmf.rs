@@ -10,6 +10,7 @@ mod support;
 
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
+use support::calls::{next_request, ok_to};
 use support::phone::{sdp_for, Phone};
 use support::rtp::RtpPeer;
 use support::{free_port, Server};
@@ -793,17 +794,7 @@ fn a_silent_short_call_binds_no_rtcp_and_sends_no_rtcp_bye() {
     assert!(above.is_ok(), "RTCP bound before any RTP: {above:?}");
     drop(above);
     // zvezda hangs up after Wait(1): its BYE, answered.
-    let bye = a.recv();
-    assert_eq!(bye.method(), Some("BYE"), "{bye:?}");
-    let me = a.sock.local_addr().unwrap();
-    a.send(&format!(
-        "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {}\r\nContact: <sip:1001@{me}>\r\nContent-Length: 0\r\n\r\n",
-        bye.header("Via").unwrap(),
-        bye.header("From").unwrap(),
-        bye.header("To").unwrap(),
-        bye.call_id().unwrap(),
-        bye.header("CSeq").unwrap()
-    ));
+    ok_to(&a, &next_request(&a, "BYE"));
     s.wait_idle();
     let mut buf = [0u8; 1500];
     let t0 = Instant::now();
@@ -829,22 +820,6 @@ fn free_rtp_range() -> u16 {
         }
     }
     panic!("no free port range");
-}
-
-/// Answer zvezda's BYE on `a`'s socket.
-fn answer_bye(a: &Phone) {
-    let bye = a.recv();
-    assert_eq!(bye.method(), Some("BYE"), "{bye:?}");
-    let me = a.sock.local_addr().unwrap();
-    a.send(&format!(
-        "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {}\r\nContact: <sip:{}@{me}>\r\nContent-Length: 0\r\n\r\n",
-        bye.header("Via").unwrap(),
-        bye.header("From").unwrap(),
-        bye.header("To").unwrap(),
-        bye.call_id().unwrap(),
-        bye.header("CSeq").unwrap(),
-        a.user
-    ));
 }
 
 #[test]
@@ -874,7 +849,7 @@ fn no_rtp_port_left_is_503_and_gives_the_call_limit_back() {
         s.wait_line("RTP init failure for device \"Ivan\" <sip:1001@", 5),
         "no NOTICE for the RTP failure"
     );
-    answer_bye(&b);
+    ok_to(&b, &next_request(&b, "BYE"));
     s.wait_idle();
     // The refused call did not keep 1001's call-limit: the next one goes through (480
     // Call limit if it had), on the port 1002's call left.
@@ -882,6 +857,6 @@ fn no_rtp_port_left_is_503_and_gives_the_call_limit_back() {
     assert_eq!(ok.code(), Some(200), "{seen:?}");
     assert_eq!(rtp_target(&ok.body).port(), rtp);
     a.ack(&ok, "501", "after", 2, false);
-    answer_bye(&a);
+    ok_to(&a, &next_request(&a, "BYE"));
     s.wait_idle();
 }

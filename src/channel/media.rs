@@ -188,6 +188,8 @@ pub struct RtpStream {
     pooled: bool,
     /// Some RTP (any payload) came from the far end.
     rtp_seen: bool,
+    /// The runtime whose reactor the sockets are registered with (once they are).
+    rt: Option<tokio::runtime::Id>,
     sym: SymmetricRtp,
     /// The codec we send (and expect).
     pub law: Law,
@@ -274,6 +276,9 @@ impl RtpStream {
             super::rtppool::Sock::Plain(s) => (None, Some(s)),
             super::rtppool::Sock::Reg(s) => (Some(s), None),
         };
+        // A registered socket comes from the pool, which hands out only the current
+        // runtime's.
+        let rt = sock.as_ref().and_then(|_| current_runtime());
         let seed = random_u64();
         let inband = matches!(dtmf_mode, DtmfMode::Inband)
             || (dtmf_mode == DtmfMode::Auto && dtmf_pt.is_none());
@@ -285,6 +290,7 @@ impl RtpStream {
                 local_ip: local.ip(),
                 pooled: false,
                 rtp_seen: false,
+                rt,
                 sym: SymmetricRtp::new(remote, symmetric),
                 law,
                 dtmf_pt,
@@ -600,6 +606,7 @@ impl RtpStream {
         if self.sock.is_none() {
             let s = self.std_sock.take()?;
             self.sock = super::rtppool::Sock::Plain(s).registered();
+            self.rt = self.rt.or_else(current_runtime);
         }
         self.sock.as_ref()
     }
@@ -662,6 +669,7 @@ impl RtpStream {
         if let Some(r) = self.rtcp.as_mut().filter(|_| flowing) {
             if r.socket().is_some() && r.buf.is_empty() {
                 r.buf.resize(1500, 0);
+                self.rt = self.rt.or_else(current_runtime);
             }
         }
         // rtptimeout / rtpholdtimeout: no packet for that long ends the call. One timer per
@@ -1080,11 +1088,15 @@ impl Drop for RtpStream {
         });
         match rtp {
             Some(rtp) if self.pooled => {
-                super::rtppool::give(rtp, rtcp, self.local_ip, self.local_port)
+                super::rtppool::give(rtp, rtcp, self.local_ip, self.local_port, self.rt)
             }
             _ => {}
         }
     }
+}
+
+fn current_runtime() -> Option<tokio::runtime::Id> {
+    tokio::runtime::Handle::try_current().ok().map(|h| h.id())
 }
 
 /// The send buffer, made at the first packet sent.

@@ -176,13 +176,12 @@ fn take_where(
 
 /// A stream's sockets (RTP bound on an even `ip`:`port` of rtp.conf's range, RTCP on the
 /// port above if it was bound), given back when it ends. Registered ones are kept only
-/// from inside their runtime.
-pub fn give(rtp: Sock, rtcp: Option<Sock>, ip: IpAddr, port: u16) {
+/// with the runtime they are registered with (`rt`), and handed only to it again.
+pub fn give(rtp: Sock, rtcp: Option<Sock>, ip: IpAddr, port: u16, rt: Option<tokio::runtime::Id>) {
     if port % 2 == 1 {
         return;
     }
     let registered = matches!(rtp, Sock::Reg(_)) || matches!(rtcp, Some(Sock::Reg(_)));
-    let rt = tokio::runtime::Handle::try_current().ok().map(|h| h.id());
     if registered && rt.is_none() {
         return;
     }
@@ -229,7 +228,7 @@ mod tests {
     #[test]
     fn pairs_rest_empty_and_stay_in_their_runtime() {
         runtime().block_on(pairs_rest_before_reuse_and_come_back_empty());
-        a_registered_pair_is_not_kept_outside_its_runtime();
+        a_registered_pair_is_only_handed_to_its_runtime();
     }
 
     async fn pairs_rest_before_reuse_and_come_back_empty() {
@@ -247,7 +246,8 @@ mod tests {
             // A packet of the old call waits on it.
             tx.send_to(b"old", (ip, port)).unwrap();
             wait().await;
-            give(rtp, Some(rtcp), ip, port);
+            let rt = matches!(rtp, Sock::Reg(_)).then(|| tokio::runtime::Handle::current().id());
+            give(rtp, Some(rtcp), ip, port, rt);
             let now = Instant::now();
             assert!(
                 take_at(ip, port, port, now).is_none(),
@@ -265,7 +265,7 @@ mod tests {
         }
         // A stream that never bound its RTCP socket gives back its RTP socket alone.
         let (lone, _, port) = pair(ip, 42_000);
-        give(Sock::plain(lone).unwrap(), None, ip, port);
+        give(Sock::plain(lone).unwrap(), None, ip, port, None);
         let (_, rtcp, p) = take_at(ip, port, port, Instant::now() + REST).expect("kept");
         assert_eq!((p, rtcp.is_none()), (port, true));
         // An odd port is no RTP port of a pair (a Local channel's loopback socket, say).
@@ -273,30 +273,44 @@ mod tests {
             .step_by(2)
             .find_map(|p| std::net::UdpSocket::bind((ip, p)).ok().map(|s| (s, p)))
             .unwrap();
-        give(Sock::plain(odd.0).unwrap(), None, ip, odd.1);
+        give(Sock::plain(odd.0).unwrap(), None, ip, odd.1, None);
         assert!(take_at(ip, odd.1, odd.1, Instant::now() + REST).is_none());
     }
 
-    fn a_registered_pair_is_not_kept_outside_its_runtime() {
+    fn a_registered_pair_is_only_handed_to_its_runtime() {
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        let (a, b, port) = pair(ip, 41_000);
         let rt = runtime();
-        let (rtp, rtcp) = rt.block_on(async {
-            let r = |s| Sock::plain(s).unwrap().registered().unwrap();
-            (Sock::Reg(r(a)), Sock::Reg(r(b)))
-        });
-        // Given back on a thread with no runtime: closed, not pooled.
-        give(rtp, Some(rtcp), ip, port);
-        assert!(take_at(ip, port, port, Instant::now() + REST).is_none());
-        // Given back inside it, then asked for from another runtime: not handed over.
-        let (a, b, port) = pair(ip, 41_500);
-        rt.block_on(async {
-            let r = |s| Sock::Reg(Sock::plain(s).unwrap().registered().unwrap());
-            give(r(a), Some(r(b)), ip, port);
-        });
-        let other = runtime();
+        let id = rt.handle().id();
+        let registered = |a, b| {
+            rt.block_on(async {
+                let r = |s| Sock::Reg(Sock::plain(s).unwrap().registered().unwrap());
+                (r(a), r(b))
+            })
+        };
+        // Given back from a thread without a runtime, tagged with its own: another runtime
+        // does not get it.
+        let (a, b, port) = pair(ip, 41_000);
+        let (rtp, rtcp) = registered(a, b);
+        give(rtp, Some(rtcp), ip, port, Some(id));
         let later = Instant::now() + REST;
+        let other = runtime();
         assert!(other
+            .block_on(async { take_at(ip, port, port, later) })
+            .is_none());
+        // Its own runtime does.
+        let (a, b, port) = pair(ip, 41_500);
+        let (rtp, rtcp) = registered(a, b);
+        give(rtp, Some(rtcp), ip, port, Some(id));
+        let later = Instant::now() + REST;
+        assert!(rt
+            .block_on(async { take_at(ip, port, port, later) })
+            .is_some());
+        // A registered socket whose runtime is not known is closed, not kept.
+        let (a, b, port) = pair(ip, 42_500);
+        let (rtp, rtcp) = registered(a, b);
+        give(rtp, Some(rtcp), ip, port, None);
+        let later = Instant::now() + REST;
+        assert!(rt
             .block_on(async { take_at(ip, port, port, later) })
             .is_none());
     }

@@ -272,10 +272,7 @@ impl RtpStream {
         dtmf_mode: DtmfMode,
     ) -> (RtpStream, MediaCtlTx) {
         let (tx, rx) = mpsc::unbounded_channel();
-        let (sock, std_sock) = match sock {
-            super::rtppool::Sock::Plain(s) => (None, Some(s)),
-            super::rtppool::Sock::Reg(s) => (Some(s), None),
-        };
+        let (sock, std_sock) = sock.into_parts();
         // A registered socket comes from the pool, which hands out only the current
         // runtime's.
         let rt = sock.as_ref().and_then(|_| current_runtime());
@@ -349,11 +346,7 @@ impl RtpStream {
             0x8000 | ((b >> 48) & 0x3FFF),
             b & 0xFFFF_FFFF_FFFF
         );
-        let (sock, std_sock) = match sock {
-            Some(super::rtppool::Sock::Plain(s)) => (None, Some(s)),
-            Some(super::rtppool::Sock::Reg(s)) => (Some(s), None),
-            None => (None, None),
-        };
+        let (sock, std_sock) = sock.map_or((None, None), super::rtppool::Sock::into_parts);
         let unbound = sock.is_none() && std_sock.is_none();
         let above = self.local_port.checked_add(1).filter(|_| unbound);
         let bind_at = above.map(|port| SocketAddr::new(self.local_ip, port));

@@ -58,6 +58,14 @@ impl Sock {
         Some(Sock::Plain(s))
     }
 
+    /// (registered, plain): the one this is, the other None.
+    pub fn into_parts(self) -> (Option<tokio::net::UdpSocket>, Option<std::net::UdpSocket>) {
+        match self {
+            Sock::Plain(s) => (None, Some(s)),
+            Sock::Reg(s) => (Some(s), None),
+        }
+    }
+
     /// Registered with the current runtime's reactor (None outside a runtime or on error).
     pub fn registered(self) -> Option<tokio::net::UdpSocket> {
         match self {

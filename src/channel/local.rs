@@ -215,20 +215,7 @@ pub fn dial_leg(
         idx,
         crate::sip::core::DialEvent::Created(format!("local:{}", two.name), one.name.clone()),
     ));
-    pbx.register(one.handle.clone());
-    pbx.register(two.handle.clone());
-    let p = pbx.clone();
-    let one_name = one.name.clone();
-    tokio::spawn(async move {
-        pbx::run(&mut two, &p).await;
-        let cause = two.hangupcause;
-        p.unregister(&two.name);
-        p.unregister(&one_name);
-        if let Some(t) = &two.tech {
-            t.hangup(cause);
-        }
-        drop(one);
-    });
+    run_pair(pbx, one, two);
     Ok(())
 }
 
@@ -250,6 +237,24 @@ pub struct Consult {
     /// `local:<;2 name>`, for hanging the pair up.
     pub id: String,
     pub stream: Box<super::media::RtpStream>,
+}
+
+/// Register both halves and run `;2`'s dialplan; when it ends, both go and `;2`'s
+/// hang-up cause reaches whoever holds `;1`.
+fn run_pair(pbx: &Arc<Pbx>, one: Channel, mut two: Channel) {
+    pbx.register(one.handle.clone());
+    pbx.register(two.handle.clone());
+    let p = pbx.clone();
+    tokio::spawn(async move {
+        pbx::run(&mut two, &p).await;
+        let cause = two.hangupcause;
+        p.unregister(&two.name);
+        p.unregister(&one.name);
+        if let Some(t) = &two.tech {
+            t.hangup(cause);
+        }
+        drop(one);
+    });
 }
 
 /// Two RTP streams on 127.0.0.1 that send to each other: the audio of a Local pair.
@@ -325,19 +330,6 @@ pub fn consult_leg(
         id: format!("local:{}", two.name),
         stream: Box::new(a),
     };
-    pbx.register(one.handle.clone());
-    pbx.register(two.handle.clone());
-    let p = pbx.clone();
-    let one_name = one.name.clone();
-    tokio::spawn(async move {
-        pbx::run(&mut two, &p).await;
-        let cause = two.hangupcause;
-        p.unregister(&two.name);
-        p.unregister(&one_name);
-        if let Some(t) = &two.tech {
-            t.hangup(cause);
-        }
-        drop(one);
-    });
+    run_pair(pbx, one, two);
     Ok(out)
 }
